@@ -1,0 +1,31 @@
+"""segref: semantic-segmentation losses whose formulas are their specification.
+
+Naming follows scikit-learn: ``*_loss`` is lower-is-better; ``*_score``,
+``*_coefficient`` and ``*_index`` are higher-is-better. Every function takes
+NumPy arrays or PyTorch tensors and returns the same kind; every option is
+keyword-only. ``segref.keras`` reproduces Keras' numbers; ``segref.nn`` holds
+``torch.nn.Module`` wrappers.
+"""
+
+from .compound import dice_ce_loss
+from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
+from .focal import binary_focal_loss, focal_loss
+from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
+from .overlap import dice_loss, jaccard_loss, soft_dice_coefficient, soft_jaccard_index
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_focal_loss",
+    "categorical_cross_entropy",
+    "dice_ce_loss",
+    "dice_from_jaccard",
+    "dice_loss",
+    "dice_score",
+    "focal_loss",
+    "iou_score",
+    "jaccard_from_dice",
+    "jaccard_loss",
+    "soft_dice_coefficient",
+    "soft_jaccard_index",
+]
+__version__ = "0.1.0"

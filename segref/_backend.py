@@ -1,0 +1,148 @@
+"""Array-library plumbing shared by every loss.
+
+Losses are written once against the Python array API standard (through
+``array_api_compat``), so the same code runs on NumPy arrays and on PyTorch
+tensors on any device. The few operations the standard lacks or that deserve a
+memory-friendly torch path (gathering the true-class value, per-class sums over
+an integer label map) live here, each computing the same function on both
+libraries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+Array = Any
+
+
+def namespace(*arrays: Array) -> Any:
+    """Return the array-API namespace shared by ``arrays`` (NumPy or torch)."""
+    return array_api_compat.array_namespace(*arrays)
+
+
+def is_torch(x: Array) -> bool:
+    return array_api_compat.is_torch_array(x)
+
+
+def is_numpy(x: Array) -> bool:
+    return array_api_compat.is_numpy_array(x)
+
+
+def is_floating(x: Array) -> bool:
+    if is_torch(x):
+        return x.is_floating_point()
+    return np.issubdtype(x.dtype, np.floating)
+
+
+def is_integer(x: Array) -> bool:
+    if is_torch(x):
+        return not x.is_floating_point() and not x.is_complex() and x.dtype != _torch().bool
+    return np.issubdtype(x.dtype, np.integer)
+
+
+def is_bool(x: Array) -> bool:
+    if is_torch(x):
+        return x.dtype == _torch().bool
+    return x.dtype == np.bool_
+
+
+def is_half(x: Array) -> bool:
+    """True for 16-bit floats, which segref upcasts to float32 internally."""
+    if is_torch(x):
+        return x.dtype in (_torch().float16, _torch().bfloat16)
+    return x.dtype == np.float16
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def compute_dtype(xp: Any, pred: Array) -> Any:
+    """Working precision: float32 for half inputs (their sums overflow), else pred's dtype."""
+    return xp.float32 if is_half(pred) else pred.dtype
+
+
+def to_float(xp: Any, x: Array, dtype: Any) -> Array:
+    return x if x.dtype == dtype else xp.astype(x, dtype)
+
+
+def scalar_like(xp: Any, value: float, like: Array) -> Array:
+    return xp.asarray(value, dtype=like.dtype, device=array_api_compat.device(like))
+
+
+def as_array_like(xp: Any, value: Any, like: Array) -> Array:
+    """Convert a user option (float, sequence or array) to ``like``'s namespace, dtype and device."""
+    if is_torch(like) and is_torch(value):
+        return value.to(device=like.device, dtype=like.dtype)
+    host = np.asarray(value.detach().cpu() if is_torch(value) else value, dtype=np.float64)
+    return xp.asarray(host, dtype=like.dtype, device=array_api_compat.device(like))
+
+
+def log_sigmoid(xp: Any, z: Array) -> Array:
+    """log(1 / (1 + exp(-z))), without overflow for any finite z."""
+    if is_torch(z):
+        return _torch().nn.functional.logsigmoid(z)
+    return -np.logaddexp(0.0, -z)
+
+
+def log_softmax(xp: Any, z: Array, axis: int) -> Array:
+    """z - log(sum(exp(z))) along ``axis``, shifted by the maximum for stability."""
+    if is_torch(z):
+        return _torch().log_softmax(z, dim=axis)
+    shifted = z - xp.max(z, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+def xlogy(xp: Any, y: Array, p: Array) -> Array:
+    """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0."""
+    absent = y == 0
+    log_p = xp.log(xp.where(absent, xp.ones_like(p), p))
+    return xp.where(absent, xp.zeros_like(p), y * log_p)
+
+
+def power(xp: Any, base: Array, exponent: float) -> Array:
+    """base ** exponent for base >= 0 with 0 ** 0 = 1 and a finite gradient at base = 0."""
+    if exponent == 0:
+        return xp.ones_like(base)
+    positive = base > 0
+    safe = xp.where(positive, base, xp.ones_like(base))
+    return xp.where(positive, safe**exponent, xp.zeros_like(base))
+
+
+def take_class(xp: Any, x: Array, index: Array) -> Array:
+    """x[n, index[n, ...], ...]: the value of the class named by an integer map (class axis 1)."""
+    if is_torch(x):
+        return x.gather(1, index.unsqueeze(1)).squeeze(1)
+    return np.take_along_axis(x, np.expand_dims(index, 1), axis=1)[:, 0]
+
+
+def class_sums(xp: Any, values: Array, labels: Array, num_classes: int) -> Array:
+    """Per-image, per-class sums of ``values`` over the pixels where ``labels == c``.
+
+    ``values`` and ``labels`` have shape (N, *spatial); the result has shape (N, C).
+    No one-hot tensor is built: torch scatters into (N, C), NumPy uses bincount.
+    """
+    n = values.shape[0]
+    if is_torch(values):
+        flat_values = values.reshape(n, -1)
+        out = values.new_zeros((n, num_classes))
+        return out.scatter_add(1, labels.reshape(n, -1), flat_values)
+    offsets = (np.arange(n) * num_classes).reshape((n,) + (1,) * (labels.ndim - 1))
+    flat = (labels + offsets).reshape(-1)
+    sums = np.bincount(flat, weights=values.reshape(-1), minlength=n * num_classes)
+    return sums.reshape(n, num_classes).astype(values.dtype, copy=False)
+
+
+def confusion_counts(xp: Any, pred: Array, target: Array, valid: Array, num_classes: int) -> Array:
+    """Per-image confusion matrices (N, C, C) of two integer label maps; rows are targets."""
+    n = pred.shape[0]
+    pair = target * num_classes + pred
+    pair = xp.where(valid, pair, xp.zeros_like(pair))
+    weights = xp.astype(valid, xp.float64)
+    counts = class_sums(xp, weights, pair, num_classes * num_classes)
+    return xp.reshape(counts, (n, num_classes, num_classes))

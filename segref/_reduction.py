@@ -1,0 +1,42 @@
+"""The reduction step shared by every loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _backend as B
+
+Array = Any
+
+
+def safe_divide(xp: Any, numerator: Array, denominator: Array, *, when_zero: float) -> Array:
+    """numerator / denominator, and ``when_zero`` (with a zero gradient) where denominator = 0."""
+    nonzero = denominator != 0
+    ratio = numerator / xp.where(nonzero, denominator, xp.ones_like(denominator))
+    return xp.where(nonzero, ratio, B.scalar_like(xp, when_zero, ratio) * xp.ones_like(ratio))
+
+
+def reduce(xp: Any, values: Array, reduction: str, *, counts: Array | None = None) -> Array:
+    """Reduce per-element losses.
+
+    ``mean`` is sum(values) / sum(counts) when ``counts`` is given (the weight or
+    validity of each element; 0 when all counts are 0, e.g. every pixel ignored),
+    the plain mean otherwise.
+    """
+    if reduction == "none":
+        return values
+    if reduction == "sum":
+        return xp.sum(values)
+    if counts is None:
+        return xp.mean(values)
+    return safe_divide(xp, xp.sum(values), xp.sum(counts), when_zero=0.0)
+
+
+def finish(xp: Any, value: Array, out_dtype: Any) -> Array:
+    """Cast back to the caller's dtype; NumPy scalars become 0-d arrays so the type is preserved."""
+    value = B.to_float(xp, value, out_dtype)
+    if B.is_numpy(value) or not hasattr(value, "ndim"):
+        import numpy as np
+
+        return np.asarray(value)
+    return value

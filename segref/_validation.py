@@ -1,0 +1,163 @@
+"""Input checks shared by every loss.
+
+Each check raises ``TypeError`` (wrong kind of object or dtype) or ``ValueError``
+(wrong shape or values) with a message that names the argument, what was
+received and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _backend as B
+
+Array = Any
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _describe(x: Array) -> str:
+    return f"{type(x).__module__}.{type(x).__name__} of shape {tuple(x.shape)} and dtype {x.dtype}"
+
+
+def check_arrays(pred: Array, target: Array) -> Any:
+    """Both arrays NumPy or both torch (same device); pred floating and non-empty. Returns xp."""
+    for name, x in (("pred", pred), ("target", target)):
+        if not (B.is_numpy(x) or B.is_torch(x)):
+            raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
+    if B.is_torch(pred) != B.is_torch(target):
+        raise TypeError(
+            f"pred and target must come from the same library, got pred {type(pred).__name__} "
+            f"and target {type(target).__name__}"
+        )
+    if B.is_torch(pred) and pred.device != target.device:
+        raise ValueError(f"pred and target must be on the same device, got {pred.device} and {target.device}")
+    if not B.is_floating(pred):
+        raise TypeError(
+            f"pred must be a floating-point array of logits or probabilities, got dtype {pred.dtype}; "
+            "convert it with .astype(float) / .float()"
+        )
+    for name, x in (("pred", pred), ("target", target)):
+        if math.prod(x.shape) == 0:
+            raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); expected at least one element")
+    return B.namespace(pred, target)
+
+
+def check_finite(xp: Any, name: str, x: Array) -> None:
+    if B.is_floating(x):
+        finite = xp.isfinite(x.detach() if B.is_torch(x) else x)
+        if not bool(xp.all(finite)):
+            bad = int(xp.sum(xp.astype(~finite, xp.int64)))
+            raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite values")
+
+
+def check_unit_interval(xp: Any, name: str, x: Array, what: str = "probabilities") -> None:
+    """Values in [0, 1]; reports the range found."""
+    values = x.detach() if B.is_torch(x) else x
+    if B.is_bool(values):
+        return
+    low, high = float(xp.min(values)), float(xp.max(values))
+    if low < 0 or high > 1:
+        raise ValueError(f"{name} must hold {what} in [0, 1], got values in [{low:g}, {high:g}]")
+
+
+def check_pred(xp: Any, pred: Array, from_logits: Any) -> None:
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+    check_finite(xp, "pred", pred)
+    if not from_logits:
+        check_unit_interval(
+            xp, "pred", pred, "probabilities (pass from_logits=True for logits)"
+        )
+
+
+def check_same_shape(pred: Array, target: Array) -> None:
+    if tuple(pred.shape) != tuple(target.shape):
+        raise ValueError(
+            f"target must have the shape of pred {tuple(pred.shape)}, got {tuple(target.shape)}"
+        )
+
+
+def check_soft_target(xp: Any, target: Array) -> None:
+    if not (B.is_floating(target) or B.is_integer(target) or B.is_bool(target)):
+        raise TypeError(f"target must be a floating, integer or boolean array, got dtype {target.dtype}")
+    check_finite(xp, "target", target)
+    check_unit_interval(xp, "target", target, "soft labels")
+
+
+def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: int | None) -> None:
+    values = target.detach() if B.is_torch(target) else target
+    if ignore_index is not None:
+        values = values[values != ignore_index]
+        if math.prod(values.shape) == 0:
+            return
+    low, high = int(xp.min(values)), int(xp.max(values))
+    if low < 0 or high >= num_classes:
+        allowed = f"[0, {num_classes - 1}]"
+        if ignore_index is not None:
+            allowed += f" or ignore_index={ignore_index}"
+        raise ValueError(f"target holds class indices in [{low}, {high}]; expected {allowed}")
+
+
+def classify_target(pred: Array, target: Array, axis: int) -> str:
+    """'index' for an integer class map without the class axis, 'soft' for a map shaped like pred."""
+    index_shape = tuple(s for i, s in enumerate(pred.shape) if i != axis % pred.ndim)
+    if tuple(target.shape) == tuple(pred.shape):
+        return "soft"
+    if tuple(target.shape) == index_shape:
+        if not B.is_integer(target):
+            raise TypeError(
+                f"target of shape {tuple(target.shape)} is read as a class-index map and must have an "
+                f"integer dtype, got {target.dtype}"
+            )
+        return "index"
+    raise ValueError(
+        f"target must have shape {tuple(pred.shape)} (one-hot or soft labels) or {index_shape} "
+        f"(class indices), got {tuple(target.shape)}"
+    )
+
+
+def check_axis(pred: Array, axis: Any) -> int:
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if pred.ndim < 2:
+        raise ValueError(f"pred must have a batch and a class axis, got shape {tuple(pred.shape)}")
+    if not -pred.ndim <= axis < pred.ndim:
+        raise ValueError(f"axis={axis} is out of range for pred of shape {tuple(pred.shape)}")
+    return axis % pred.ndim
+
+
+def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}")
+
+
+def check_number(name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool = False) -> float:
+    """A real number in [low, high] (or (low, high] with low_open)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    below = value <= low if low_open else value < low
+    if below or value > high or math.isnan(value):
+        bracket = "(" if low_open else "["
+        raise ValueError(f"{name} must lie in {bracket}{low:g}, {high:g}], got {value!r}")
+    return float(value)
+
+
+def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array) -> Array:
+    """A per-class vector of length C with finite, non-negative entries, as an array like ``like``."""
+    vector = B.as_array_like(xp, value, like)
+    if vector.ndim != 1 or vector.shape[0] != num_classes:
+        raise ValueError(
+            f"{name} must be a 1-D sequence with one entry per class ({num_classes}), "
+            f"got shape {tuple(vector.shape)}"
+        )
+    host = vector.detach() if B.is_torch(vector) else vector
+    if not bool(xp.all(xp.isfinite(host))) or bool(xp.any(host < 0)):
+        raise ValueError(f"{name} must hold finite, non-negative values, got {host.tolist()}")
+    return vector
+
+
+def check_ignore_index(ignore_index: Any) -> None:
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
+        raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")

@@ -1,0 +1,214 @@
+r"""Hard overlap metrics on label maps, and the Dice–Jaccard identities.
+
+Naming follows scikit-learn: ``*_score`` is higher-is-better. These metrics count
+pixels of integer label maps (take the ``argmax`` of a network's output first);
+they are not differentiable and are meant for evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _backend as B
+from . import _validation as V
+from ._reduction import finish, reduce, safe_divide
+
+Array = Any
+
+__all__ = ["dice_score", "iou_score", "dice_from_jaccard", "jaccard_from_dice"]
+
+
+def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) -> tuple[Any, Array, Array, Array]:
+    """Per-image (TP, FP, FN) of shape (N, C) from two integer label maps."""
+    for name, x in (("pred", pred), ("target", target)):
+        if not (B.is_numpy(x) or B.is_torch(x)):
+            raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
+        if not B.is_integer(x):
+            raise TypeError(
+                f"{name} must be an integer label map, got dtype {x.dtype}; take the argmax over classes first"
+            )
+    if B.is_torch(pred) != B.is_torch(target):
+        raise TypeError("pred and target must come from the same library")
+    V.check_same_shape(pred, target)
+    if pred.ndim < 1 or pred.shape[0] == 0 or min(pred.shape) == 0:
+        raise ValueError(f"pred is empty or has no batch axis (shape {tuple(pred.shape)})")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    V.check_ignore_index(ignore_index)
+    xp = B.namespace(pred, target)
+    V.check_index_target(xp, target, num_classes, ignore_index)
+    valid = xp.ones_like(target, dtype=xp.bool) if ignore_index is None else target != ignore_index
+    pred_values = pred[valid]
+    if pred_values.shape[0]:
+        low, high = int(xp.min(pred_values)), int(xp.max(pred_values))
+        if low < 0 or high >= num_classes:
+            raise ValueError(f"pred holds class indices in [{low}, {high}]; expected [0, {num_classes - 1}]")
+    safe = lambda x: xp.where(valid, x, xp.zeros_like(x))  # noqa: E731
+    if B.is_torch(pred):
+        pred, target = pred.long(), target.long()
+    matrix = B.confusion_counts(xp, safe(pred), safe(target), valid, num_classes)
+    true_positive = xp.sum(matrix * xp.eye(num_classes, dtype=matrix.dtype, device=_device(matrix)), axis=2)
+    false_negative = xp.sum(matrix, axis=2) - true_positive
+    false_positive = xp.sum(matrix, axis=1) - true_positive
+    return xp, true_positive, false_positive, false_negative
+
+
+def _device(x: Array) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _hard_overlap(kind: str, pred: Array, target: Array, *, num_classes: int, include_background: bool,
+                  ignore_index: int | None, per_image: bool, reduction: str) -> Array:
+    V.check_reduction(reduction)
+    xp, tp, fp, fn = _confusion(pred, target, num_classes, ignore_index)
+    if not per_image:
+        tp, fp, fn = (xp.sum(s, axis=0) for s in (tp, fp, fn))
+    if kind == "dice":
+        score = safe_divide(xp, 2 * tp, 2 * tp + fp + fn, when_zero=1.0)
+    else:
+        score = safe_divide(xp, tp, tp + fp + fn, when_zero=1.0)
+    if not include_background:
+        score = score[..., 1:]
+    return finish(xp, reduce(xp, score, reduction), score.dtype)
+
+
+def dice_score(
+    pred: Array,
+    target: Array,
+    *,
+    num_classes: int,
+    include_background: bool = True,
+    ignore_index: int | None = None,
+    per_image: bool = True,
+    reduction: str = "mean",
+) -> Array:
+    r"""Dice score (F1) of two label maps, per image and class.
+
+    $$
+    D_{nc} = \frac{2\,TP_{nc}}{2\,TP_{nc} + FP_{nc} + FN_{nc}}
+    $$
+
+    where $TP_{nc}$, $FP_{nc}$, $FN_{nc}$ count the pixels of image $n$ that are class
+    $c$ in both maps, only in ``pred``, and only in ``target``. A class absent from
+    both maps scores 1. ``per_image=False`` counts over the whole batch first.
+
+    Args:
+        pred: predicted labels, integer array ``(N, *spatial)``.
+        target: true labels, integer array of the same shape.
+        num_classes: $C$; labels must lie in ``[0, C)``.
+        include_background: keep class 0.
+        ignore_index: a target value whose pixels are not counted.
+        per_image: score each image (``True``) or the whole batch (``False``).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over (image, class) scores.
+
+    Returns:
+        A 0-d float64 array for ``"mean"``/``"sum"``; ``(N, C)`` (or ``(C,)``) for ``"none"``.
+
+    Examples:
+        >>> import numpy as np
+        >>> target = np.array([[0, 1, 1, 1]])
+        >>> pred = np.array([[0, 1, 1, 0]])
+        >>> # class 0: TP 1, FP 1, FN 0 -> 2/3; class 1: TP 2, FN 1 -> 4/5
+        >>> dice_score(pred, target, num_classes=2, reduction="none").tolist()
+        [[0.666667, 0.8]]
+    """
+    return _hard_overlap("dice", pred, target, num_classes=num_classes, include_background=include_background,
+                         ignore_index=ignore_index, per_image=per_image, reduction=reduction)
+
+
+def iou_score(
+    pred: Array,
+    target: Array,
+    *,
+    num_classes: int,
+    include_background: bool = True,
+    ignore_index: int | None = None,
+    per_image: bool = True,
+    reduction: str = "mean",
+) -> Array:
+    r"""Intersection over union (Jaccard index) of two label maps, per image and class.
+
+    $$
+    J_{nc} = \frac{TP_{nc}}{TP_{nc} + FP_{nc} + FN_{nc}}
+    $$
+
+    with the counts of [`dice_score`][segref.dice_score]. A class absent from both maps
+    scores 1. Arguments and return shapes are those of ``dice_score``.
+
+    Args:
+        pred: predicted labels, integer array ``(N, *spatial)``.
+        target: true labels, integer array of the same shape.
+        num_classes: $C$; labels must lie in ``[0, C)``.
+        include_background: keep class 0.
+        ignore_index: a target value whose pixels are not counted.
+        per_image: score each image (``True``) or the whole batch (``False``).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over (image, class) scores.
+
+    Returns:
+        A 0-d float64 array for ``"mean"``/``"sum"``; ``(N, C)`` (or ``(C,)``) for ``"none"``.
+
+    Examples:
+        >>> import torch
+        >>> target = torch.tensor([[0, 1, 1, 1]])
+        >>> pred = torch.tensor([[0, 1, 1, 0]])
+        >>> # class 0: 1 / (1 + 1) ; class 1: 2 / (2 + 1)
+        >>> iou_score(pred, target, num_classes=2, reduction="none").tolist()
+        [[0.5, 0.666667]]
+    """
+    return _hard_overlap("iou", pred, target, num_classes=num_classes, include_background=include_background,
+                         ignore_index=ignore_index, per_image=per_image, reduction=reduction)
+
+
+def _check_unit(name: str, value: Any) -> tuple[Any, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        import numpy as np
+
+        value = np.asarray(float(value))
+    if not (B.is_numpy(value) or B.is_torch(value)):
+        raise TypeError(f"{name} must be a number, numpy.ndarray or torch.Tensor, got {type(value).__name__}")
+    if not B.is_floating(value):
+        raise TypeError(f"{name} must be floating point, got dtype {value.dtype}")
+    xp = B.namespace(value)
+    V.check_finite(xp, name, value)
+    V.check_unit_interval(xp, name, value, "scores")
+    return xp, value
+
+
+def dice_from_jaccard(jaccard: Array | float) -> Array:
+    r"""Dice from Jaccard: $D = \dfrac{2J}{1 + J}$, elementwise.
+
+    For one pair of sets, $D = 2|A\cap B|/(|A|+|B|)$ and $J = |A\cap B|/|A\cup B|$ with
+    $|A|+|B| = |A\cup B| + |A\cap B|$, which gives the identity. It holds per
+    (image, class) pair, not between averages over several pairs.
+
+    Args:
+        jaccard: Jaccard values in $[0, 1]$.
+
+    Returns:
+        Dice values, same shape and library.
+
+    Examples:
+        >>> float(dice_from_jaccard(0.5))  # 1 / 1.5
+        0.666667
+    """
+    xp, j = _check_unit("jaccard", jaccard)
+    return 2 * j / (1 + j)
+
+
+def jaccard_from_dice(dice: Array | float) -> Array:
+    r"""Jaccard from Dice: $J = \dfrac{D}{2 - D}$, elementwise (inverse of ``dice_from_jaccard``).
+
+    Args:
+        dice: Dice values in $[0, 1]$.
+
+    Returns:
+        Jaccard values, same shape and library.
+
+    Examples:
+        >>> float(jaccard_from_dice(0.8))  # 0.8 / 1.2
+        0.666667
+    """
+    xp, d = _check_unit("dice", dice)
+    return d / (2 - d)

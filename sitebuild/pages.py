@@ -1,0 +1,149 @@
+"""Executable pages: the MkDocs hook that runs every page's code and checks its output.
+
+A page's fenced code blocks are run in order, in one namespace per page:
+
+- ```` ```python exec ```` blocks are executed (definitions, set-up, the formula's
+  literal transcription); an exception fails the build;
+- ```` ```pycon ```` blocks are doctests: each ``>>>`` line runs and its printed
+  output must match what the page shows (numbers to the precision written);
+- ```` ```pycon cuda ```` blocks run only where CUDA is available; elsewhere the page
+  says, visibly, that the block was skipped and why.
+
+The same function is called by ``tests/test_pages.py``, so ``pytest`` checks the
+pages too, without building the site.
+"""
+
+from __future__ import annotations
+
+import doctest
+import logging
+import re
+import textwrap
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("mkdocs.plugins.segref.pages")
+
+FENCE = re.compile(
+    r"^(?P<indent>[ ]*)(?P<fence>`{3,})[ ]*(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ ]*$",
+    re.MULTILINE | re.DOTALL,
+)
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+OWN_FLAGS = {"exec", "cuda"}
+
+
+class NumberChecker(doctest.OutputChecker):
+    """Doctest output checker where a number matches when it rounds to the digits written.
+
+    ``0.780324`` accepts any printed value within 0.5e-6 of it; integers must match exactly.
+    """
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        if super().check_output(want, got, optionflags):
+            return True
+        wanted, printed = list(NUMBER.finditer(want)), list(NUMBER.finditer(got))
+        if len(wanted) != len(printed):
+            return False
+        pieces, last = [], 0
+        for w, g in zip(wanted, printed):
+            if not _close(w.group(), g.group()):
+                return False
+            pieces += [got[last:g.start()], w.group()]
+            last = g.end()
+        pieces.append(got[last:])
+        return super().check_output(want, "".join(pieces), optionflags)
+
+
+def _close(written: str, printed: str) -> bool:
+    mantissa, _, exponent = written.lower().partition("e")
+    if "." not in mantissa:
+        return float(written) == float(printed)
+    decimals = len(mantissa.split(".")[1])
+    tolerance = 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+    return abs(float(written) - float(printed)) <= tolerance * (1 + 1e-9)
+
+
+@dataclass
+class PageResult:
+    markdown: str
+    failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    examples: int = 0
+    blocks: int = 0
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+SKIP_NOTE = (
+    '!!! note "Not run in this build"\n'
+    "    This example needs a CUDA GPU and the machine that built this page has none\n"
+    "    (`torch.cuda.is_available()` is `False`): it was skipped, not checked. It runs,\n"
+    "    and is checked, wherever the site is built on a machine with CUDA.\n"
+)
+
+
+def run_page(markdown: str, *, source: str) -> PageResult:
+    """Run a page's code blocks; return the markdown to render and any failures."""
+    namespace: dict[str, Any] = {"__name__": "__segref_page__"}
+    result = PageResult(markdown)
+    parser = doctest.DocTestParser()
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    has_cuda = cuda_available()
+    pieces, last = [], 0
+    for match in FENCE.finditer(markdown):
+        indent, fence, info = match.group("indent"), match.group("fence"), match.group("info").split()
+        if not info:
+            continue
+        language, options = info[0], set(info[1:])
+        body = textwrap.dedent(match.group("body"))
+        line = markdown.count("\n", 0, match.start()) + 2
+        where = f"{source}:{line}"
+        note = ""
+        if language == "python" and "exec" in options:
+            result.blocks += 1
+            try:
+                exec(compile(body, where, "exec"), namespace)
+            except Exception:
+                result.failures.append(f"{where}: the code block raised\n{traceback.format_exc(limit=-3)}")
+        elif language == "pycon":
+            if "cuda" in options and not has_cuda:
+                result.skipped.append(f"{where}: CUDA not available")
+                note = "\n\n" + textwrap.indent(SKIP_NOTE, indent)
+            else:
+                result.blocks += 1
+                test = parser.get_doctest(body, namespace, source, source, line - 1)
+                report: list[str] = []
+                runner = doctest.DocTestRunner(checker=NumberChecker(), optionflags=flags)
+                outcome = runner.run(test, out=report.append, clear_globs=False)
+                namespace.update(test.globs)
+                result.examples += outcome.attempted
+                if outcome.failed:
+                    result.failures.append(f"{where}: {outcome.failed} example(s) failed\n" + "".join(report))
+        else:
+            continue
+        shown = " ".join([language] + [o for o in info[1:] if o not in OWN_FLAGS])
+        pieces += [markdown[last:match.start()], f"{indent}{fence}{shown}\n{match.group('body')}{indent}{fence}{note}"]
+        last = match.end()
+    pieces.append(markdown[last:])
+    result.markdown = "".join(pieces)
+    return result
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    from mkdocs.exceptions import PluginError
+
+    source = f"docs/{page.file.src_uri}"
+    result = run_page(markdown, source=source)
+    if result.failures:
+        raise PluginError(f"executable page {source} failed:\n\n" + "\n\n".join(result.failures))
+    if result.blocks:
+        log.info(f"{source}: {result.blocks} code blocks, {result.examples} examples checked"
+                 + (f", {len(result.skipped)} skipped (no CUDA)" if result.skipped else ""))
+    return result.markdown

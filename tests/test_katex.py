@@ -1,0 +1,87 @@
+"""Tests of the server-side KaTeX hook (sitebuild/katex.py), via its pure functions.
+
+Needs Node.js and `npm ci` (node_modules/katex) at the repository root.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+try:
+    from sitebuild import katex
+except ImportError:  # pytest run without the repository root on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from sitebuild import katex
+
+from mkdocs.exceptions import PluginError
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    with katex.KatexRenderer() as r:
+        yield r
+
+
+def test_valid_formula_renders_html_and_mathml(renderer):
+    inline, display = katex.render_formulas(
+        [(r"\frac{1}{N} \sum_i x_i^2", False), (r"1 - \mathrm{DSC}(p, g)", True)],
+        renderer=renderer,
+    )
+    assert 'class="katex"' in inline
+    assert "<math" in inline and "katex-html" in inline  # output: htmlAndMathml
+    assert "<mfrac>" in inline
+    assert 'class="katex-display"' in display
+    assert 'display="block"' in display
+
+
+def test_unterminated_group_raises_with_formula(renderer):
+    with pytest.raises(katex.KatexError) as excinfo:
+        katex.render_formulas(
+            [(r"x^2", False), (r"\frac{1}{", False)], renderer=renderer
+        )
+    assert isinstance(excinfo.value, PluginError)  # aborts an mkdocs build
+    message = str(excinfo.value)
+    assert r"\frac{1}{" in message
+    assert "KaTeX parse error" in message
+    assert "x^2" not in message  # only the failing formula is reported
+
+
+def test_unknown_command_raises(renderer):
+    with pytest.raises(katex.KatexError, match=r"\\notacommand"):
+        katex.render_formulas([(r"a + \notacommand{b}", True)], renderer=renderer)
+
+
+def test_render_math_html_replaces_arithmatex_elements(renderer):
+    html = (
+        '<h2 id="intro">Intro</h2>\n'
+        '<p>Inline <span class="arithmatex">\\(0 &lt; p_i &lt; 1\\)</span> and</p>\n'
+        '<div class="arithmatex">\\[\n\\sum_i p_i g_i\n\\]</div>\n'
+        "<p><code>\\(not math\\)</code></p>"
+    )
+    out = katex.render_math_html(html, source="docs/test.md", renderer=renderer)
+    assert out.count('class="katex"') == 2
+    assert out.startswith(
+        '<h2 id="intro">Intro</h2>\n<p>Inline <span class="arithmatex"><span class="katex">'
+    )
+    assert '<div class="arithmatex"><span class="katex-display">' in out
+    assert (
+        "<mo>&lt;</mo>" in out
+    )  # HTML entities were unescaped before KaTeX saw the TeX
+    assert "<code>\\(not math\\)</code>" in out
+    # idempotent: already rendered elements are left alone
+    assert katex.render_math_html(out, source="docs/test.md", renderer=renderer) == out
+
+
+def test_render_math_html_error_names_page_formula_and_heading(renderer):
+    html = (
+        '<h2 id="dice">Dice</h2><p><span class="arithmatex">\\(\\frac{1}{\\)</span></p>'
+    )
+    with pytest.raises(katex.KatexError) as excinfo:
+        katex.render_math_html(html, source="docs/losses/dice.md", renderer=renderer)
+    message = str(excinfo.value)
+    assert "docs/losses/dice.md" in message
+    assert r"\frac{1}{" in message
+    assert "#dice" in message
