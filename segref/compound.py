@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _backend as B
 from . import _validation as V
+from ._reduction import finish
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .overlap import dice_loss
 
@@ -102,4 +104,5 @@ def dice_ce_loss(
             pred, target, from_logits=from_logits, label_smoothing=label_smoothing,
             class_weights=class_weights, ignore_index=ignore_index, axis=axis,
         )
-    return dice_weight * dice + ce_weight * ce
+    total = dice_weight * dice + ce_weight * ce
+    return finish(B.namespace(dice), total, dice.dtype)

@@ -1,0 +1,248 @@
+"""Loss values against independent references: PyTorch's own losses, hand-derived
+numbers and mathematical properties (perfect overlap, symmetry, identities)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import segref
+from segref.nn import BinaryCrossEntropyLoss, CrossEntropyLoss, DiceCELoss, DiceLoss, FocalLoss
+
+rng = np.random.default_rng(1234)
+
+
+def logits(*shape, scale=2.0, seed=0):
+    return torch.from_numpy(np.random.default_rng(seed).normal(scale=scale, size=shape))
+
+
+def labels(n, *spatial, num_classes=3, seed=0):
+    return torch.from_numpy(np.random.default_rng(seed).integers(0, num_classes, size=(n, *spatial)))
+
+
+def one_hot(y, num_classes):
+    return F.one_hot(y, num_classes).movedim(-1, 1).double()
+
+
+# --- cross-entropy against torch.nn.functional -------------------------------------------------
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.15])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_matches_torch(smoothing, reduction):
+    z, y = logits(2, 3, 4, 4), torch.from_numpy((rng.uniform(size=(2, 3, 4, 4)) < 0.4).astype(float))
+    pos_weight = torch.tensor([0.5, 2.0, 3.0], dtype=torch.float64)
+    y_smooth = y * (1 - smoothing) + smoothing / 2
+    want = F.binary_cross_entropy_with_logits(z, y_smooth, pos_weight=pos_weight.view(3, 1, 1), reduction=reduction)
+    got = segref.binary_cross_entropy(z, y, from_logits=True, label_smoothing=smoothing, pos_weight=pos_weight,
+                                      reduction=reduction)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    want = F.binary_cross_entropy(torch.sigmoid(z), y_smooth, reduction=reduction)
+    got = segref.binary_cross_entropy(torch.sigmoid(z), y, from_logits=False, label_smoothing=smoothing,
+                                      reduction=reduction)
+    torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cce_index_targets_match_torch(smoothing, weighted, ignore, reduction):
+    z, y = logits(2, 4, 5, 3), labels(2, 5, 3, num_classes=4)
+    if ignore:
+        y[0, :2] = -100
+    weight = torch.tensor([0.2, 1.0, 3.0, 0.7], dtype=torch.float64) if weighted else None
+    want = F.cross_entropy(z, y, weight=weight, label_smoothing=smoothing, ignore_index=-100, reduction=reduction)
+    for pred, from_logits in ((z, True), (torch.softmax(z, 1), False)):
+        got = segref.categorical_cross_entropy(pred, y, from_logits=from_logits, class_weights=weight,
+                                               label_smoothing=smoothing,
+                                               ignore_index=-100 if ignore else None, reduction=reduction)
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cce_soft_targets_match_torch(smoothing):
+    z = logits(3, 4, 6)
+    soft = torch.softmax(logits(3, 4, 6, seed=5), 1)
+    weight = torch.tensor([1.0, 0.5, 2.0, 1.5], dtype=torch.float64)
+    want = F.cross_entropy(z, soft, weight=weight, label_smoothing=smoothing)
+    got = segref.categorical_cross_entropy(z, soft, from_logits=True, class_weights=weight, label_smoothing=smoothing)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_channels_last_equals_channels_first():
+    z, y = logits(2, 3, 4, 5), labels(2, 4, 5)
+    last = z.movedim(1, -1)
+    for fn in (segref.categorical_cross_entropy, segref.dice_loss, segref.jaccard_loss, segref.focal_loss,
+               segref.dice_ce_loss):
+        torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
+
+
+def test_all_ignored_gives_zero_not_nan():
+    z = logits(1, 3, 2, 2).requires_grad_(True)
+    y = torch.full((1, 2, 2), 255)
+    loss = segref.categorical_cross_entropy(z, y, from_logits=True, ignore_index=255)
+    loss.backward()
+    assert loss.item() == 0.0 and torch.all(z.grad == 0)
+    assert segref.focal_loss(z, y, from_logits=True, ignore_index=255).item() == 0.0
+
+
+# --- hand-derived values ------------------------------------------------------------------------
+
+def test_bce_label_smoothing_by_hand():
+    # y = 1 smoothed by s = 0.2 becomes 0.9; p = 0.8: -(0.9 log 0.8 + 0.1 log 0.2)
+    got = segref.binary_cross_entropy(np.array([0.8]), np.array([1.0]), from_logits=False, label_smoothing=0.2)
+    assert float(got) == pytest.approx(-(0.9 * math.log(0.8) + 0.1 * math.log(0.2)), rel=1e-12)
+
+
+def test_dice_by_hand_two_images():
+    # image 0: p = (1, 0.5), g = (1, 0): D = 2 / 2.5;  image 1: p = (0, 0), g = (0, 1): D = 0
+    p = np.array([[[1.0, 0.5]], [[0.0, 0.0]]])
+    g = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
+    per_image = segref.soft_dice_coefficient(p, g, from_logits=False, multilabel=True, reduction="none")
+    np.testing.assert_allclose(per_image, [[0.8], [0.0]], rtol=1e-12)
+    # the whole batch pooled: I = 1, P = 1.5, G = 2: D = 2 / 3.5
+    batch = segref.soft_dice_coefficient(p, g, from_logits=False, multilabel=True, per_image=False)
+    assert float(batch) == pytest.approx(2 / 3.5, rel=1e-12)
+    squared = segref.soft_dice_coefficient(p, g, from_logits=False, multilabel=True, squared=True,
+                                           reduction="none")
+    np.testing.assert_allclose(squared, [[2 / 2.25], [0.0]], rtol=1e-12)
+    smoothed = segref.dice_loss(p, g, from_logits=False, multilabel=True, smooth=1.0, reduction="none")
+    np.testing.assert_allclose(smoothed, [[1 - 3 / 3.5], [1 - 1 / 2]], rtol=1e-12)
+
+
+def test_focal_by_hand():
+    # Lin et al. with alpha = 0.25, gamma = 2: positive p = 0.7 -> 0.25 * 0.09 * -log 0.7
+    got = segref.binary_focal_loss(np.array([0.7, 0.4]), np.array([1.0, 0.0]), from_logits=False,
+                                   alpha=0.25, reduction="none")
+    np.testing.assert_allclose(got, [0.25 * 0.09 * -math.log(0.7), 0.75 * 0.16 * -math.log(0.6)], rtol=1e-12)
+
+
+def test_focal_figure_one_point():
+    # Lin et al., Figure 1: CE at p_t = 0.1 is -log 0.1 = 2.303, and the curves decrease with gamma
+    p_t = np.full((1, 1), 0.1)
+    values = [float(segref.binary_focal_loss(p_t, np.ones((1, 1)), from_logits=False, gamma=g))
+              for g in (0.0, 0.5, 1.0, 2.0, 5.0)]
+    assert values[0] == pytest.approx(2.302585, abs=1e-6)
+    assert all(a > b for a, b in zip(values, values[1:]))
+
+
+# --- identities and properties ------------------------------------------------------------------
+
+def test_focal_gamma_zero_is_cross_entropy():
+    z, y = logits(2, 3, 4), labels(2, 4)
+    torch.testing.assert_close(segref.focal_loss(z, y, from_logits=True, gamma=0.0),
+                               segref.categorical_cross_entropy(z, y, from_logits=True))
+    yb = (torch.rand(2, 3, 4) < 0.5).double()
+    torch.testing.assert_close(segref.binary_focal_loss(z, yb, from_logits=True, gamma=0.0),
+                               segref.binary_cross_entropy(z, yb, from_logits=True))
+
+
+@pytest.mark.parametrize("fn", [segref.focal_loss, segref.categorical_cross_entropy, segref.dice_loss,
+                                segref.jaccard_loss])
+def test_index_and_one_hot_targets_agree(fn):
+    z, y = logits(2, 4, 3, 3), labels(2, 3, 3, num_classes=4)
+    torch.testing.assert_close(fn(z, y, from_logits=True, reduction="none"),
+                               fn(z, one_hot(y, 4), from_logits=True, reduction="none"))
+
+
+@pytest.mark.parametrize("per_image", [True, False])
+@pytest.mark.parametrize("squared", [True, False])
+def test_dice_and_jaccard_of_hard_predictions_match_the_metrics(per_image, squared):
+    y, pred = labels(3, 6, 6, num_classes=4, seed=1), labels(3, 6, 6, num_classes=4, seed=2)
+    soft = segref.soft_dice_coefficient(one_hot(pred, 4), y, from_logits=False, per_image=per_image,
+                                        squared=squared, reduction="none")
+    hard = segref.dice_score(pred, y, num_classes=4, per_image=per_image, reduction="none")
+    torch.testing.assert_close(soft, hard)
+    soft_j = segref.soft_jaccard_index(one_hot(pred, 4), y, from_logits=False, per_image=per_image,
+                                       reduction="none")
+    torch.testing.assert_close(soft_j, segref.iou_score(pred, y, num_classes=4, per_image=per_image,
+                                                        reduction="none"))
+
+
+def test_dice_jaccard_identities():
+    y, pred = labels(4, 8, 8, num_classes=3, seed=3), labels(4, 8, 8, num_classes=3, seed=4)
+    d = segref.dice_score(pred.numpy(), y.numpy(), num_classes=3, reduction="none")
+    j = segref.iou_score(pred.numpy(), y.numpy(), num_classes=3, reduction="none")
+    np.testing.assert_allclose(segref.dice_from_jaccard(j), d, rtol=1e-12)
+    np.testing.assert_allclose(segref.jaccard_from_dice(d), j, rtol=1e-12)
+    # the identity holds per pair, not between the averages
+    assert float(segref.dice_from_jaccard(np.mean(j))) != pytest.approx(float(np.mean(d)), rel=1e-6)
+
+
+def test_overlap_perfect_and_disjoint():
+    y = labels(2, 5, 5, num_classes=3)
+    perfect = one_hot(y, 3)
+    assert segref.dice_loss(perfect, y, from_logits=False).item() == pytest.approx(0.0, abs=1e-15)
+    assert segref.jaccard_loss(perfect, y, from_logits=False).item() == pytest.approx(0.0, abs=1e-15)
+    disjoint = one_hot((y + 1) % 3, 3)
+    present = segref.dice_loss(disjoint, y, from_logits=False, reduction="none")
+    assert torch.all(present == 1.0)
+
+
+def test_empty_masks_are_defined():
+    empty = np.zeros((1, 1, 4))
+    some = np.array([[[0.0, 0.3, 0.0, 0.0]]])
+    assert float(segref.dice_loss(empty, empty, from_logits=False, multilabel=True)) == 0.0
+    assert float(segref.jaccard_loss(empty, empty, from_logits=False, multilabel=True)) == 0.0
+    # target empty, prediction not: the formula gives D = 0, loss 1
+    assert float(segref.dice_loss(some, empty, from_logits=False, multilabel=True)) == 1.0
+    assert float(segref.dice_score(np.zeros((1, 3), int), np.zeros((1, 3), int), num_classes=2,
+                                   reduction="none")[0, 1]) == 1.0
+
+
+def test_ignore_index_equals_dropping_pixels():
+    z, y = logits(1, 3, 1, 8), labels(1, 1, 8)
+    y_ignored = y.clone()
+    y_ignored[0, 0, 5:] = 255
+    for fn in (segref.dice_loss, segref.jaccard_loss, segref.categorical_cross_entropy, segref.focal_loss):
+        with_ignore = fn(z, y_ignored, from_logits=True, ignore_index=255)
+        dropped = fn(z[..., :5], y[..., :5], from_logits=True)
+        torch.testing.assert_close(with_ignore, dropped)
+
+
+def test_exclude_background():
+    z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
+    full = segref.dice_loss(z, y, from_logits=True, reduction="none")
+    torch.testing.assert_close(segref.dice_loss(z, y, from_logits=True, include_background=False,
+                                                reduction="none"), full[:, 1:])
+
+
+def test_dice_ce_is_weighted_sum():
+    z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
+    want = 0.3 * segref.dice_loss(z, y, from_logits=True) + 0.7 * segref.categorical_cross_entropy(
+        z, y, from_logits=True)
+    torch.testing.assert_close(segref.dice_ce_loss(z, y, from_logits=True, dice_weight=0.3, ce_weight=0.7), want)
+
+
+def test_numpy_and_torch_agree():
+    z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
+    for fn in (segref.categorical_cross_entropy, segref.dice_loss, segref.jaccard_loss, segref.focal_loss,
+               segref.dice_ce_loss, segref.soft_dice_coefficient):
+        got = fn(z.numpy(), y.numpy(), from_logits=True)
+        assert isinstance(got, np.ndarray)
+        np.testing.assert_allclose(got, fn(z, y, from_logits=True).numpy(), rtol=1e-12)
+
+
+# --- modules ------------------------------------------------------------------------------------
+
+def test_modules_equal_functions_and_move_buffers():
+    z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
+    weights = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
+    pairs = [
+        (CrossEntropyLoss(from_logits=True, class_weights=weights),
+         segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=weights)),
+        (DiceLoss(from_logits=True, per_image=False), segref.dice_loss(z, y, from_logits=True, per_image=False)),
+        (FocalLoss(from_logits=True, gamma=1.0), segref.focal_loss(z, y, from_logits=True, gamma=1.0)),
+        (DiceCELoss(from_logits=True), segref.dice_ce_loss(z, y, from_logits=True)),
+    ]
+    for module, want in pairs:
+        torch.testing.assert_close(module(z, y), want)
+    module = CrossEntropyLoss(from_logits=True, class_weights=weights).to(torch.float32)
+    assert module.class_weights.dtype == torch.float32
+    assert "class_weights" in dict(module.named_buffers())
+    with pytest.raises(TypeError, match="unknown option"):
+        BinaryCrossEntropyLoss(from_logit=True)
