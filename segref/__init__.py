@@ -12,6 +12,16 @@ from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
 from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
 from .overlap import dice_loss, jaccard_loss, soft_dice_coefficient, soft_jaccard_index
+from . import keras, testing  # noqa: E402  (segref.nn needs torch and is imported on first use)
+
+
+def __getattr__(name: str):
+    if name == "nn":
+        import importlib
+
+        return importlib.import_module(".nn", __name__)
+    raise AttributeError(f"module 'segref' has no attribute {name!r}")
+
 
 __all__ = [
     "binary_cross_entropy",

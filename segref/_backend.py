@@ -101,7 +101,12 @@ def log_softmax(xp: Any, z: Array, axis: int) -> Array:
 def xlogy(xp: Any, y: Array, p: Array) -> Array:
     """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0."""
     absent = y == 0
-    log_p = xp.log(xp.where(absent, xp.ones_like(p), p))
+    guarded = xp.where(absent, xp.ones_like(p), p)
+    if is_numpy(p):
+        with np.errstate(divide="ignore"):  # log 0 = -inf is the formula's value, not an accident
+            log_p = xp.log(guarded)
+    else:
+        log_p = xp.log(guarded)
     return xp.where(absent, xp.zeros_like(p), y * log_p)
 
 

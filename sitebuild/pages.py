@@ -57,9 +57,9 @@ class NumberChecker(doctest.OutputChecker):
 
 def _close(written: str, printed: str) -> bool:
     mantissa, _, exponent = written.lower().partition("e")
-    if "." not in mantissa:
+    if "." not in mantissa and not exponent:
         return float(written) == float(printed)
-    decimals = len(mantissa.split(".")[1])
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
     tolerance = 0.5 * 10.0 ** (int(exponent or 0) - decimals)
     return abs(float(written) - float(printed)) <= tolerance * (1 + 1e-9)
 

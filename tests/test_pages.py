@@ -1,0 +1,93 @@
+"""The documentation pages are tests: every page's code runs and its shown output is checked.
+
+The same runner is the MkDocs hook (sitebuild/pages.py), so `pytest` fails exactly
+when `mkdocs build --strict` would fail on a page's code.
+"""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+import segref
+from sitebuild.pages import NumberChecker, run_page
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PAGES = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_code_runs_and_output_matches(page):
+    result = run_page((DOCS / page).read_text(encoding="utf-8"), source=f"docs/{page}")
+    assert not result.failures, "\n\n".join(result.failures)
+
+
+def _run(page: str, replace: tuple[str, str] | None = None):
+    text = (DOCS / page).read_text(encoding="utf-8")
+    if replace:
+        assert replace[0] in text, f"{replace[0]!r} not on {page}"
+        text = text.replace(replace[0], replace[1], 1)
+    return run_page(text, source=page)
+
+
+def test_a_changed_constant_in_the_implementation_fails_the_page(monkeypatch):
+    original = segref.soft_dice_coefficient
+
+    def dice_with_wrong_factor(pred, target, **options):
+        # D' = 1.9 I / (P + G) instead of 2 I / (P + G): rescale the true coefficient
+        return original(pred, target, **options) * 0.95
+
+    monkeypatch.setattr(segref, "soft_dice_coefficient", dice_with_wrong_factor)
+    result = _run("losses/dice.md")
+    assert any("disagrees" in failure for failure in result.failures), result.failures
+
+
+def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
+    original = segref.binary_cross_entropy
+    monkeypatch.setattr(segref, "binary_cross_entropy", lambda *a, **k: -original(*a, **k))
+    assert _run("losses/binary-cross-entropy.md").failures
+
+
+def test_a_changed_transcription_fails_the_page():
+    result = _run("losses/binary-cross-entropy.md", ("y_tilde = y_i * (1 - s) + s / 2", "y_tilde = y_i * (1 - s) + s / 3"))
+    assert any("disagrees" in failure for failure in result.failures), result.failures
+
+
+def test_a_wrong_shown_output_fails_the_page():
+    result = _run("losses/binary-cross-entropy.md", ("(0.383119, 0.383119)", "(0.383119, 0.383120)"))
+    assert any("Expected" in failure for failure in result.failures), result.failures
+
+
+def test_an_exception_in_an_exec_block_fails_the_page():
+    result = run_page("```python exec\nraise RuntimeError('boom')\n```\n", source="x.md")
+    assert result.failures and "boom" in result.failures[0]
+
+
+def test_cuda_blocks_are_skipped_visibly_without_cuda(monkeypatch):
+    monkeypatch.setattr("sitebuild.pages.cuda_available", lambda: False)
+    result = run_page("=== \"CUDA\"\n\n    ```pycon cuda\n    >>> 1 + 1\n    3\n    ```\n", source="x.md")
+    assert not result.failures and result.skipped
+    assert "Not run in this build" in result.markdown and "```pycon\n" in result.markdown
+
+
+def test_cuda_blocks_run_where_cuda_exists(monkeypatch):
+    monkeypatch.setattr("sitebuild.pages.cuda_available", lambda: True)
+    result = run_page("```pycon cuda\n>>> 1 + 1\n3\n```\n", source="x.md")
+    assert result.failures  # it ran, and 2 != 3
+
+
+@pytest.mark.parametrize(("want", "got", "ok"), [
+    ("0.383119", "0.38311921782449", True),
+    ("0.383119", "0.3831200001", False),
+    ("(16.118095, inf)", "(16.118095397949, inf)", True),
+    ("10000.0", "10000.0", True),
+    ("3", "3.0000001", False),
+    ("[0.5, 0.666667]", "[0.5, 0.6666666666666666]", True),
+    ("1e-07", "1.0000000827e-07", True),
+    ("1e-07", "1.2e-07", False),
+])
+def test_number_checker(want, got, ok):
+    checker = NumberChecker()
+    assert checker.check_output(want + "\n", got + "\n", doctest.ELLIPSIS) is ok
