@@ -1,0 +1,547 @@
+"""Build-time figures for the segref site, drawn by matplotlib from segref itself.
+
+Every curve is computed by calling a ``segref`` loss on float64 torch tensors;
+gradients come from ``torch.autograd`` with respect to the logit ``z`` (with
+``p = sigmoid(z)``, or ``softmax`` for the categorical loss). Nothing here
+re-implements a loss: if segref changes, the figures change with it. A few
+figures also *check* segref against known values (e.g. the focal loss with
+``gamma = 0`` is ``-ln p_t``) and raise :class:`FigureCheckError` when the check
+fails, so that the site build fails.
+
+Public API:
+
+- :data:`FIGURES`: name -> builder ``f(theme) -> matplotlib.figure.Figure``,
+  with ``theme`` in :data:`THEMES` (``"light"`` or ``"dark"``);
+- :func:`render_svg`: one figure in one theme, as deterministic SVG bytes;
+- :func:`render_all`: every figure in both themes, keyed by site path, e.g.
+  ``"figures/focal-gamma-light.svg"``;
+- :func:`mask_example_scores`: the counts and scores printed in ``mask-example``.
+
+The MkDocs hook ``sitebuild/figure_hook.py`` publishes :func:`render_all`'s
+output; ``sitebuild/FIGURES.md`` lists the figures and how to embed them.
+
+Figures are drawn on :class:`matplotlib.figure.Figure` objects directly (no
+``pyplot``), so no GUI backend is involved and nothing global is left behind;
+each figure's style is applied with :func:`matplotlib.rc_context`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import matplotlib
+import matplotlib.colors
+import numpy as np
+import torch
+from cycler import cycler
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+import segref  # always called as segref.<name>, so tests can monkeypatch it
+
+__all__ = [
+    "FIGURES",
+    "THEMES",
+    "FigureCheckError",
+    "FigureRenderError",
+    "figure_paths",
+    "mask_example_scores",
+    "render_all",
+    "render_svg",
+    "style",
+]
+
+THEMES = ("light", "dark")
+FIGSIZE = (6.4, 3.6)
+SAMPLES = 200
+DTYPE = torch.float64
+
+# Colours legible on mkdocs-material's white (light) and slate, about #1e2129 (dark).
+_FOREGROUND = {"light": "#222222", "dark": "#dddddd"}
+_GRID = {"light": "#d0d0d0", "dark": "#4a4f5c"}
+_PALETTE = {
+    "light": ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e07b00", "#8c564b"],
+    "dark": ["#6cb4ee", "#ff7b7b", "#7bd389", "#c9a4e8", "#ffb347", "#d9a58c"],
+}
+# Overlap colours in mask-example: true positive, false positive, false negative.
+_OVERLAP = {
+    "light": {"TP": "#2ca02c", "FP": "#e07b00", "FN": "#1f77b4"},
+    "dark": {"TP": "#7bd389", "FP": "#ffb347", "FN": "#6cb4ee"},
+}
+
+
+class FigureCheckError(RuntimeError):
+    """segref gave a value that contradicts a known result while drawing a figure."""
+
+
+class FigureRenderError(RuntimeError):
+    """A figure failed to build or render; the message names the figure and theme."""
+
+
+def style(theme: str) -> dict[str, Any]:
+    """The matplotlib rcParams of one theme (transparent background, deterministic SVG)."""
+    if theme not in THEMES:
+        raise ValueError(f"theme must be one of {THEMES}, got {theme!r}")
+    fg = _FOREGROUND[theme]
+    return {
+        "figure.figsize": FIGSIZE,
+        "figure.facecolor": "none",
+        "axes.facecolor": "none",
+        "savefig.facecolor": "none",
+        "savefig.transparent": True,
+        "font.size": 10,
+        "font.family": "sans-serif",
+        "text.color": fg,
+        "axes.labelcolor": fg,
+        "axes.edgecolor": fg,
+        "axes.titlecolor": fg,
+        "xtick.color": fg,
+        "ytick.color": fg,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.color": _GRID[theme],
+        "grid.linewidth": 0.6,
+        "axes.prop_cycle": cycler(color=_PALETTE[theme]),
+        "lines.linewidth": 1.8,
+        "legend.frameon": False,
+        "legend.fontsize": 9,
+        "legend.labelcolor": fg,
+        "mathtext.fontset": "dejavusans",
+        # Keep text as <text> elements (smaller, selectable, searchable).
+        "svg.fonttype": "none",
+        # Deterministic element ids: the same input gives the same bytes.
+        "svg.hashsalt": "segref-figures",
+    }
+
+
+def _new_figure(ncols: int = 1) -> tuple[Figure, Any]:
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+# ---------------------------------------------------------------------------
+# Computation helpers: every value comes from segref, gradients from autograd.
+# ---------------------------------------------------------------------------
+
+
+def _probabilities(low: float = 1e-3, high: float = 1 - 1e-3, n: int = SAMPLES) -> torch.Tensor:
+    return torch.linspace(low, high, n, dtype=DTYPE)
+
+
+def _loss_and_logit_grad(p: torch.Tensor, loss_of_logit: Callable[[torch.Tensor], torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-element loss at z = logit(p) and d loss / d z, one independent element per sample."""
+    z = torch.logit(p).detach().requires_grad_(True)
+    loss = loss_of_logit(z)
+    if loss.shape != z.shape:
+        raise FigureCheckError(f"expected one loss per element, shape {tuple(z.shape)}; got {tuple(loss.shape)}")
+    (grad,) = torch.autograd.grad(loss.sum(), z)
+    return loss.detach().numpy(), grad.numpy()
+
+
+def _bce(z: torch.Tensor, *, label_smoothing: float = 0.0) -> torch.Tensor:
+    return segref.binary_cross_entropy(
+        z, torch.ones_like(z), from_logits=True, label_smoothing=label_smoothing, reduction="none"
+    )
+
+
+def _focal(z: torch.Tensor, gamma: float) -> torch.Tensor:
+    return segref.binary_focal_loss(z, torch.ones_like(z), from_logits=True, gamma=gamma, reduction="none")
+
+
+def _label_p(ax: Any, what: str = "predicted probability $p$ of the true class (y = 1)") -> None:
+    ax.set_xlabel(what)
+    ax.set_xlim(0, 1)
+
+
+def _zero_line(ax: Any, theme: str) -> None:
+    ax.axhline(0.0, color=_FOREGROUND[theme], linewidth=0.8, alpha=0.6, zorder=1)
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+
+def fig_bce(theme: str) -> Figure:
+    """BCE of a positive pixel (y = 1) against p: loss and d loss / d z = p - 1."""
+    p = _probabilities()
+    loss, grad = _loss_and_logit_grad(p, _bce)
+    if not np.allclose(grad, p.numpy() - 1.0, rtol=0, atol=1e-12):
+        raise FigureCheckError("binary_cross_entropy: d loss / d z should equal p - 1 for y = 1")
+    fig, (left, right) = _new_figure(2)
+    left.plot(p, loss)
+    _label_p(left, "predicted probability $p$ (y = 1)")
+    left.set_ylabel("loss  $-\\ln p$")
+    left.set_ylim(0, 5)
+    right.plot(p, grad)
+    _zero_line(right, theme)
+    _label_p(right, "predicted probability $p$ (y = 1)")
+    right.set_ylabel("gradient  $\\partial L/\\partial z = p - 1$")
+    right.set_ylim(-1.05, 0.05)
+    return fig
+
+
+BCE_SMOOTHING = (0.0, 0.1, 0.2, 0.4)
+
+
+def fig_bce_label_smoothing(theme: str) -> Figure:
+    """BCE for y = 1 with label smoothing s: the minimum moves from p = 1 to p = 1 - s/2."""
+    p = _probabilities()
+    fig, (left, right) = _new_figure(2)
+    for s in BCE_SMOOTHING:
+        loss, grad = _loss_and_logit_grad(p, lambda z, s=s: _bce(z, label_smoothing=s))
+        (line,) = left.plot(p, loss, label=f"s = {s:g}")
+        right.plot(p, grad, color=line.get_color(), label=f"s = {s:g}")
+        if s:
+            # The minimum, evaluated by segref at p = 1 - s/2; its gradient must vanish there.
+            p_min = torch.tensor([1 - s / 2], dtype=DTYPE)
+            loss_min, grad_min = _loss_and_logit_grad(p_min, lambda z, s=s: _bce(z, label_smoothing=s))
+            if abs(grad_min[0]) > 1e-9:
+                raise FigureCheckError(
+                    f"binary_cross_entropy(label_smoothing={s}): gradient {grad_min[0]:.3g} at p = 1 - s/2, expected 0"
+                )
+            left.plot(p_min, loss_min, "o", color=line.get_color(), markersize=4)
+            right.plot(p_min, grad_min, "o", color=line.get_color(), markersize=4)
+    _zero_line(right, theme)
+    for ax in (left, right):
+        _label_p(ax, "predicted probability $p$ (y = 1)")
+    left.set_ylabel("loss")
+    left.set_ylim(0, 4)
+    right.set_ylabel("gradient  $\\partial L/\\partial z$")
+    left.legend(title="label smoothing")
+    return fig
+
+
+def fig_cce(theme: str) -> Figure:
+    """Softmax cross-entropy, C = 3, the two other logits equal (0): loss and gradients vs p_t."""
+    p_t = _probabilities()
+    num_classes = 3
+    # softmax(z_t, 0, 0)_t = p_t  <=>  z_t = ln(2 p_t / (1 - p_t)) = logit(p_t) + ln 2
+    z_true = (torch.logit(p_t) + math.log(num_classes - 1)).detach().requires_grad_(True)
+    others = torch.zeros(p_t.shape[0], num_classes - 1, dtype=DTYPE, requires_grad=True)
+    logits = torch.cat([z_true[:, None], others], dim=1)  # (N, C): class axis 1
+    target = torch.zeros(p_t.shape[0], dtype=torch.long)  # the true class is 0
+    loss = segref.categorical_cross_entropy(logits, target, from_logits=True, reduction="none")
+    grad_true, grad_other = torch.autograd.grad(loss.sum(), (z_true, others))
+    if not np.allclose(grad_true.numpy(), p_t.numpy() - 1.0, rtol=0, atol=1e-12):
+        raise FigureCheckError("categorical_cross_entropy: d loss / d z_t should equal p_t - 1")
+    fig, (left, right) = _new_figure(2)
+    left.plot(p_t, loss.detach())
+    _label_p(left, "probability of the true class $p_t$")
+    left.set_ylabel("loss  $-\\ln p_t$")
+    left.set_ylim(0, 5)
+    right.plot(p_t, grad_true, label="true-class logit $z_t$")
+    right.plot(p_t, grad_other[:, 0], "--", label="each other logit")
+    _zero_line(right, theme)
+    _label_p(right, "probability of the true class $p_t$")
+    right.set_ylabel("gradient  $\\partial L/\\partial z_c$")
+    right.legend()
+    return fig
+
+
+FOCAL_GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
+
+
+def check_focal() -> None:
+    """Raise FigureCheckError unless segref's focal loss at p_t = 0.1 is right.
+
+    With gamma = 0 it is the cross-entropy -ln 0.1 = 2.302585 (to 1e-6), and it
+    strictly decreases as gamma grows (the factor (1 - p_t)^gamma = 0.9^gamma < 1).
+    """
+    z = torch.logit(torch.tensor([0.1], dtype=DTYPE))
+    values = [float(_focal(z, gamma)[0]) for gamma in FOCAL_GAMMAS]
+    if not abs(values[0] - (-math.log(0.1))) <= 1e-6:
+        raise FigureCheckError(
+            f"binary_focal_loss(gamma=0) at p_t = 0.1 is {values[0]:.7f}, expected -ln 0.1 = {-math.log(0.1):.7f}"
+        )
+    if not all(a > b for a, b in zip(values, values[1:])):
+        pairs = ", ".join(f"gamma={g:g}: {v:.6f}" for g, v in zip(FOCAL_GAMMAS, values))
+        raise FigureCheckError(f"binary_focal_loss at p_t = 0.1 does not strictly decrease with gamma ({pairs})")
+
+
+def _focal_curves() -> Iterable[tuple[float, torch.Tensor, np.ndarray, np.ndarray]]:
+    check_focal()
+    p_t = _probabilities()
+    for gamma in FOCAL_GAMMAS:
+        loss, grad = _loss_and_logit_grad(p_t, lambda z, g=gamma: _focal(z, g))
+        yield gamma, p_t, loss, grad
+
+
+def fig_focal_gamma(theme: str) -> Figure:
+    """Figure 1 of Lin et al. (2017): focal loss vs p_t for several gamma."""
+    fig, ax = _new_figure()
+    for gamma, p_t, loss, _ in _focal_curves():
+        ax.plot(p_t, loss, label=f"γ = {gamma:g}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 5)
+    ax.set_xlabel("probability of ground truth class $p_t$")
+    ax.set_ylabel("loss")
+    ax.legend()
+    ax.annotate("well-classified examples", xy=(0.85, 0.05), xytext=(0.62, 1.4),
+                arrowprops={"arrowstyle": "->", "color": _FOREGROUND[theme], "linewidth": 0.8}, fontsize=9)
+    return fig
+
+
+def fig_focal_gamma_gradient(theme: str) -> Figure:
+    """d focal loss / d z against p_t for several gamma (y = 1)."""
+    fig, ax = _new_figure()
+    for gamma, p_t, _, grad in _focal_curves():
+        ax.plot(p_t, grad, label=f"γ = {gamma:g}")
+    _zero_line(ax, theme)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability of ground truth class $p_t$")
+    ax.set_ylabel("gradient  $\\partial L/\\partial z$")
+    ax.legend(loc="lower right")
+    return fig
+
+
+OVERLAP_PIXELS = 100
+
+
+def _overlap_sweep() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Dice / Jaccard of a 100-pixel hard prediction overlapping a 100-pixel target by k pixels.
+
+    One image per k = 0..100 on a strip of 200 pixels: the target is pixels [0, 100),
+    the prediction [100 - k, 200 - k). Returns f = k/100 and the segref values.
+    """
+    n = OVERLAP_PIXELS
+    k = np.arange(n + 1)
+    pixel = np.arange(2 * n)
+    target = np.broadcast_to((pixel < n).astype(np.float64), (n + 1, 2 * n))
+    pred = ((pixel[None, :] >= n - k[:, None]) & (pixel[None, :] < 2 * n - k[:, None])).astype(np.float64)
+    pred_t, target_t = torch.from_numpy(pred[:, None, :]), torch.from_numpy(np.ascontiguousarray(target)[:, None, :])
+    common = {"from_logits": False, "multilabel": True, "reduction": "none"}
+    values = {
+        "dice_loss": segref.dice_loss(pred_t, target_t, **common)[:, 0].numpy(),
+        "jaccard_loss": segref.jaccard_loss(pred_t, target_t, **common)[:, 0].numpy(),
+        "dice": segref.soft_dice_coefficient(pred_t, target_t, **common)[:, 0].numpy(),
+        "iou": segref.soft_jaccard_index(pred_t, target_t, **common)[:, 0].numpy(),
+    }
+    f = k / n
+    # Hand values: D = 2k / 200 = f, J = k / (200 - k) = f / (2 - f).
+    if not (np.allclose(values["dice"], f, atol=1e-12) and np.allclose(values["iou"], f / (2 - f), atol=1e-12)):
+        raise FigureCheckError("soft_dice_coefficient / soft_jaccard_index disagree with 2TP/(2TP+FP+FN), TP/(TP+FP+FN)")
+    if not (np.allclose(values["dice_loss"], 1 - values["dice"]) and np.allclose(values["jaccard_loss"], 1 - values["iou"])):
+        raise FigureCheckError("dice_loss / jaccard_loss are not 1 - score")
+    return f, values
+
+
+def fig_overlap(theme: str) -> Figure:
+    """Dice loss and Jaccard loss (and the scores, dashed) against the overlap fraction f."""
+    f, v = _overlap_sweep()
+    fig, ax = _new_figure()
+    (dice,) = ax.plot(f, v["dice_loss"], label="Dice loss  1 − D")
+    (jac,) = ax.plot(f, v["jaccard_loss"], label="Jaccard loss  1 − J")
+    ax.plot(f, v["dice"], "--", color=dice.get_color(), linewidth=1.2, label="Dice coefficient  D")
+    ax.plot(f, v["iou"], "--", color=jac.get_color(), linewidth=1.2, label="IoU  J")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_xlabel(f"overlap fraction $f$ ({OVERLAP_PIXELS}-pixel prediction on a {OVERLAP_PIXELS}-pixel target)")
+    ax.set_ylabel("loss / score")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
+# dice-gradient: an 8x8 image whose target is a 4x4 square (16 of 64 pixels).
+_GRAD_SIZE = 8
+_GRAD_FOREGROUND = (3, 3)  # a pixel inside the square
+_GRAD_BACKGROUND = (0, 7)  # a pixel in the background
+# The rest of the image: (label, p on the object, p elsewhere).
+_GRAD_CONTEXTS = (
+    ("good  (0.9 / 0.1)", 0.9, 0.1),
+    ("object missed  (0.1 / 0.1)", 0.1, 0.1),
+    ("over-segmented  (0.9 / 0.9)", 0.9, 0.9),
+)
+
+
+def _dice_gradient_target() -> torch.Tensor:
+    g = torch.zeros(_GRAD_SIZE, _GRAD_SIZE, dtype=DTYPE)
+    g[2:6, 2:6] = 1.0
+    return g
+
+
+def _dice_pixel_gradient(pixel: tuple[int, int], p_object: float, p_else: float, p: torch.Tensor) -> np.ndarray:
+    """d dice_loss / d z at one pixel while its probability sweeps p; the rest of the image is fixed.
+
+    One image per sample (per_image=True, reduction="sum"), so each sample's
+    gradient is that of its own image's loss.
+    """
+    g = _dice_gradient_target()
+    base = torch.where(g > 0, torch.tensor(p_object, dtype=DTYPE), torch.tensor(p_else, dtype=DTYPE))
+    base_logits = torch.logit(base).expand(p.shape[0], 1, _GRAD_SIZE, _GRAD_SIZE)
+    z_pixel = torch.logit(p).detach().requires_grad_(True)
+    mask = torch.zeros(_GRAD_SIZE, _GRAD_SIZE, dtype=DTYPE)
+    mask[pixel] = 1.0
+    logits = base_logits * (1 - mask) + z_pixel[:, None, None, None] * mask
+    target = g.expand(p.shape[0], 1, _GRAD_SIZE, _GRAD_SIZE)
+    loss = segref.dice_loss(logits, target, from_logits=True, multilabel=True, per_image=True, reduction="sum")
+    (grad,) = torch.autograd.grad(loss, z_pixel)
+    return grad.numpy()
+
+
+def fig_dice_gradient(theme: str) -> Figure:
+    """Gradient of the soft Dice loss at one pixel: it depends on the rest of the image."""
+    p = _probabilities(0.005, 0.995)
+    fig, (left, right) = _new_figure(2)
+    for (label, p_object, p_else), style_ in zip(_GRAD_CONTEXTS, ("-", "--", ":")):
+        for ax, pixel in ((left, _GRAD_FOREGROUND), (right, _GRAD_BACKGROUND)):
+            ax.plot(p, _dice_pixel_gradient(pixel, p_object, p_else, p), style_, label=label)
+    for ax, title in ((left, "a foreground pixel (g = 1)"), (right, "a background pixel (g = 0)")):
+        _zero_line(ax, theme)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("probability $p$ of that pixel")
+        ax.set_title(title, fontsize=10)
+    left.set_ylabel("Dice-loss gradient  $\\partial L/\\partial z$")
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=3,
+               title="rest of the image: p on the object / elsewhere", title_fontsize=9)
+    return fig
+
+
+# mask-example: a 12x12 disc (ground truth) and a shifted square (prediction).
+MASK_SIZE = 12
+
+
+def _mask_example_masks() -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = np.mgrid[:MASK_SIZE, :MASK_SIZE]
+    target = ((rows - 5.5) ** 2 + (cols - 5.5) ** 2 <= 4.5**2).astype(np.int64)  # 60 pixels
+    pred = np.zeros((MASK_SIZE, MASK_SIZE), dtype=np.int64)
+    pred[4:11, 4:11] = 1  # a 7x7 box, shifted down and right
+    return target, pred
+
+
+def mask_example_scores() -> dict[str, Any]:
+    """The masks of ``mask-example`` with their pixel counts and segref's Dice and IoU.
+
+    Returns a dict with ``target`` and ``pred`` (12x12 int64 label maps, 1 =
+    foreground), ``tp``, ``fp``, ``fn``, ``tn`` (ints, counted with NumPy) and
+    ``dice``, ``iou`` (floats from ``segref.dice_score`` / ``segref.iou_score`` on the
+    foreground class, ``include_background=False``). A page can check them against
+    2TP/(2TP+FP+FN) and TP/(TP+FP+FN).
+    """
+    target, pred = _mask_example_masks()
+    tp = int(np.sum((pred == 1) & (target == 1)))
+    fp = int(np.sum((pred == 1) & (target == 0)))
+    fn = int(np.sum((pred == 0) & (target == 1)))
+    tn = int(np.sum((pred == 0) & (target == 0)))
+    kwargs = {"num_classes": 2, "include_background": False}
+    dice = float(segref.dice_score(pred[None], target[None], **kwargs))
+    iou = float(segref.iou_score(pred[None], target[None], **kwargs))
+    return {"target": target, "pred": pred, "tp": tp, "fp": fp, "fn": fn, "tn": tn, "dice": dice, "iou": iou}
+
+
+def _rgba(hex_color: str, alpha: float = 1.0) -> np.ndarray:
+    return np.array([*matplotlib.colors.to_rgb(hex_color), alpha])
+
+
+def fig_mask_example(theme: str) -> Figure:
+    """Ground truth, prediction and their overlap (TP, FP, FN), with Dice and IoU."""
+    s = mask_example_scores()
+    target, pred = s["target"], s["pred"]
+    if not (math.isclose(s["dice"], 2 * s["tp"] / (2 * s["tp"] + s["fp"] + s["fn"]), abs_tol=1e-12)
+            and math.isclose(s["iou"], s["tp"] / (s["tp"] + s["fp"] + s["fn"]), abs_tol=1e-12)):
+        raise FigureCheckError("dice_score / iou_score disagree with 2TP/(2TP+FP+FN), TP/(TP+FP+FN)")
+    fg = _FOREGROUND[theme]
+    empty = _rgba(fg, 0.08)
+    colours = _OVERLAP[theme]
+
+    def image(layers: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        out = np.broadcast_to(empty, (MASK_SIZE, MASK_SIZE, 4)).copy()
+        for where, colour in layers:
+            out[where] = colour
+        return out
+
+    fig = Figure(figsize=(FIGSIZE[0], 3.0), layout="compressed")  # three square panels
+    axes = fig.subplots(1, 3)
+    panels = [
+        ("ground truth", image([(target == 1, _rgba(fg, 0.75))])),
+        ("prediction", image([(pred == 1, _rgba(fg, 0.75))])),
+        ("overlap", image([
+            ((pred == 1) & (target == 1), _rgba(colours["TP"])),
+            ((pred == 1) & (target == 0), _rgba(colours["FP"])),
+            ((pred == 0) & (target == 1), _rgba(colours["FN"])),
+        ])),
+    ]
+    for ax, (title, rgba) in zip(axes, panels):
+        ax.imshow(rgba, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(np.arange(-0.5, MASK_SIZE, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, MASK_SIZE, 1), minor=True)
+        ax.set_xticks([0, MASK_SIZE - 1])
+        ax.set_yticks([0, MASK_SIZE - 1])
+        ax.grid(False)
+        ax.grid(which="minor", color=_GRID[theme], linewidth=0.4)
+        ax.tick_params(which="minor", length=0)
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+    handles = [
+        Patch(color=colours["TP"], label=f"TP = {s['tp']}"),
+        Patch(color=colours["FP"], label=f"FP = {s['fp']}"),
+        Patch(color=colours["FN"], label=f"FN = {s['fn']}"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.suptitle(f"Dice = {s['dice']:.3f},  IoU = {s['iou']:.3f}")
+    return fig
+
+
+FIGURES: dict[str, Callable[[str], Figure]] = {
+    "bce": fig_bce,
+    "bce-label-smoothing": fig_bce_label_smoothing,
+    "cce": fig_cce,
+    "focal-gamma": fig_focal_gamma,
+    "focal-gamma-gradient": fig_focal_gamma_gradient,
+    "overlap": fig_overlap,
+    "dice-gradient": fig_dice_gradient,
+    "mask-example": fig_mask_example,
+}
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+
+def figure_paths(name: str) -> dict[str, str]:
+    """Site paths of one figure, per theme: ``{"light": "figures/NAME-light.svg", ...}``."""
+    return {theme: f"figures/{name}-{theme}.svg" for theme in THEMES}
+
+
+# Mathtext glyphs are written with one family only ('DejaVu Sans'); give them the
+# same sans-serif fallbacks as ordinary text, for browsers without DejaVu fonts.
+_MATHTEXT_FAMILY = re.compile(rb"font-family: '(DejaVu Sans[^']*)'(?=;)")
+_FALLBACK_FAMILIES = b"'Bitstream Vera Sans', 'Helvetica Neue', 'Helvetica', 'Arial', sans-serif"
+
+
+def _widen_font_families(svg: bytes) -> bytes:
+    return _MATHTEXT_FAMILY.sub(lambda m: b"font-family: '" + m.group(1) + b"', " + _FALLBACK_FAMILIES, svg)
+
+
+def render_svg(name: str, theme: str) -> bytes:
+    """One figure in one theme as SVG bytes (deterministic: no date, fixed ids)."""
+    builder = FIGURES[name]
+    try:
+        with matplotlib.rc_context(style(theme)):
+            fig = builder(theme)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="svg", transparent=True, metadata={"Date": None})
+    except FigureCheckError as error:
+        raise FigureCheckError(f"figure {name!r} ({theme}): {error}") from error
+    except Exception as error:
+        raise FigureRenderError(f"figure {name!r} ({theme}): {type(error).__name__}: {error}") from error
+    return _widen_font_families(buffer.getvalue())
+
+
+def render_all(names: Iterable[str] | None = None) -> dict[str, bytes]:
+    """SVG bytes of every figure (or of ``names``) in both themes, keyed by site path."""
+    out: dict[str, bytes] = {}
+    for name in FIGURES if names is None else names:
+        for theme, path in figure_paths(name).items():
+            out[path] = render_svg(name, theme)
+    return out
