@@ -497,7 +497,7 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "cce": fig_cce,
     "focal-gamma": fig_focal_gamma,
     "focal-gamma-gradient": fig_focal_gamma_gradient,
-    "overlap": fig_overlap,
+    "dice-overlap": fig_overlap,
     "dice-gradient": fig_dice_gradient,
     "mask-example": fig_mask_example,
 }

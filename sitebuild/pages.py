@@ -18,10 +18,16 @@ from __future__ import annotations
 import doctest
 import logging
 import re
+import sys
 import textwrap
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # pages may import sitebuild.figures, as the build does
+    sys.path.insert(0, str(REPO_ROOT))
 
 log = logging.getLogger("mkdocs.plugins.segref.pages")
 

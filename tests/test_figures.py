@@ -31,7 +31,7 @@ def test_every_figure_has_a_light_and_a_dark_file(rendered):
     expected = {f"figures/{name}-{theme}.svg" for name in figures.FIGURES for theme in ("light", "dark")}
     assert set(rendered) == expected
     assert {"bce", "bce-label-smoothing", "cce", "focal-gamma", "focal-gamma-gradient",
-            "overlap", "dice-gradient", "mask-example"} <= set(figures.FIGURES)
+            "dice-overlap", "dice-gradient", "mask-example"} <= set(figures.FIGURES)
 
 
 @pytest.mark.parametrize("name", list(figures.FIGURES))
@@ -97,7 +97,7 @@ def test_hook_publishes_the_svgs_in_a_mkdocs_build(tmp_path):
 
     hook = Path(__file__).resolve().parents[1] / "sitebuild" / "figure_hook.py"
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("![x](figures/overlap-light.svg#only-light)\n", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text("![x](figures/dice-overlap-light.svg#only-light)\n", encoding="utf-8")
     (tmp_path / "mkdocs.yml").write_text(
         f"site_name: t\nhooks:\n  - {hook.as_posix()}\n", encoding="utf-8"
     )
