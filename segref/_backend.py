@@ -83,11 +83,18 @@ def as_array_like(xp: Any, value: Any, like: Array) -> Array:
     return xp.asarray(host, dtype=like.dtype, device=array_api_compat.device(like))
 
 
-def log_sigmoid(xp: Any, z: Array) -> Array:
-    """log(1 / (1 + exp(-z))), without overflow for any finite z."""
+def softplus(xp: Any, z: Array) -> Array:
+    """log(1 + exp(z)), without overflow for any finite z."""
     if is_torch(z):
-        return _torch().nn.functional.logsigmoid(z)
-    return -np.logaddexp(0.0, -z)
+        # torch returns z itself above `threshold`; at 40 the neglected log1p(exp(-40)) = 4e-18
+        # is below float64 resolution, and exp(40) still fits in float32
+        return _torch().nn.functional.softplus(z, threshold=40.0)
+    return np.logaddexp(0.0, z)
+
+
+def log_sigmoid(xp: Any, z: Array) -> Array:
+    """log(1 / (1 + exp(-z))) = -softplus(-z)."""
+    return -softplus(xp, -z)
 
 
 def log_softmax(xp: Any, z: Array, axis: int) -> Array:

@@ -107,8 +107,9 @@ def binary_cross_entropy(
         y = y * (1 - smoothing) + smoothing / 2
     weight = _pos_weight(inputs, pos_weight, axis)
     if from_logits:
+        # -log sigma(z) = softplus(-z) and -log(1 - sigma(z)) = z + softplus(-z): one softplus
         z = inputs.pred
-        loss = -(weight * y * B.log_sigmoid(xp, z) + (1 - y) * B.log_sigmoid(xp, -z))
+        loss = (1 - y) * z + (weight * y + 1 - y) * B.softplus(xp, -z)
     else:
         p = inputs.pred
         loss = -(weight * B.xlogy(xp, y, p) + B.xlogy(xp, 1 - y, 1 - p))

@@ -21,6 +21,7 @@ import re
 import sys
 import textwrap
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,13 @@ SKIP_NOTE = (
 
 def run_page(markdown: str, *, source: str) -> PageResult:
     """Run a page's code blocks; return the markdown to render and any failures."""
+    with warnings.catch_warnings():
+        # Keras 3.15 on NumPy 2 warns about __array__(copy=...) inside its own code
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"keras(\.|$)")
+        return _run_page(markdown, source=source)
+
+
+def _run_page(markdown: str, *, source: str) -> PageResult:
     namespace: dict[str, Any] = {"__name__": "__segref_page__"}
     result = PageResult(markdown)
     parser = doctest.DocTestParser()

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -124,9 +126,34 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".ttf": "font/ttf",
     }
 
+    #: (site_url, base URL served) for the sitemap rewrite, set per server
+    sitemap_rewrite: tuple[str, str] | None = None
+
     def list_directory(self, path):  # type: ignore[override]
         self.send_error(404, "No index.html in this directory")
         return None
+
+    def send_head(self):  # type: ignore[override]
+        # mkdocs-material's navigation.instant only intercepts clicks on links
+        # listed in sitemap.xml, whose absolute URLs (site_url + page) it
+        # matches after copying the scheme and host name -- not the port or
+        # path -- from the current location.  `mkdocs serve` rebuilds with
+        # site_url set to its own address; this server does the equivalent by
+        # rewriting site_url to its own base URL in sitemap.xml.
+        path = urlsplit(self.path).path
+        if self.sitemap_rewrite and path.endswith("/sitemap.xml"):
+            local = Path(self.translate_path(self.path))
+            if local.is_file():
+                old, new = self.sitemap_rewrite
+                body = local.read_bytes().replace(
+                    f"<loc>{old}".encode(), f"<loc>{new}".encode()
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                return io.BytesIO(body)
+        return super().send_head()
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -143,13 +170,25 @@ class _Server(http.server.ThreadingHTTPServer):
         pass  # the browser dropping a connection is not our business
 
 
+def _site_url(site_dir: Path) -> str | None:
+    """site_url of the build: the canonical URL of the home page."""
+    head = (site_dir / "index.html").read_text(encoding="utf-8", errors="replace")
+    match = re.search(r'<link\s+rel="canonical"\s+href="([^"]+)"', head)
+    return match.group(1) if match else None
+
+
 @pytest.fixture(scope="session")
 def base_url(site_dir: Path) -> Iterator[str]:
-    server = _Server((HOST, 0), functools.partial(_Handler, directory=str(site_dir)))
+    handler = type("Handler", (_Handler,), {})
+    server = _Server((HOST, 0), functools.partial(handler, directory=str(site_dir)))
+    base = f"http://{HOST}:{server.server_address[1]}/"
+    site_url = _site_url(site_dir)
+    if site_url:
+        handler.sitemap_rewrite = (site_url, base)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
-        yield f"http://{HOST}:{server.server_address[1]}/"
+        yield base
     finally:
         server.shutdown()
         server.server_close()
@@ -334,6 +373,12 @@ class SiteReport:
 
 def _page_key(url: str) -> str:
     return urldefrag(url)[0]
+
+
+def _page_path(url: str) -> str:
+    """``url`` without query (search adds ``?h=term``) and fragment."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 @pytest.fixture(scope="session")
@@ -584,7 +629,7 @@ def test_search_works_offline(site: SiteReport, browser: Browser, term: str, exp
     try:
         page.wait_for_function(
             """(expected) => Array.from(document.querySelectorAll('.md-search-result__item a[href]'))
-                 .some(a => a.href.split('#')[0] === expected)""",
+                 .some(a => { const u = new URL(a.href); return u.origin + u.pathname === expected; })""",
             arg=expected_url,
             timeout=TIMEOUT_MS,
         )
@@ -600,7 +645,7 @@ def test_search_works_offline(site: SiteReport, browser: Browser, term: str, exp
         f"search for {term!r} on the home page: no result links to {expected} "
         f"(page exists in the site: {_rel(site, expected_url)} "
         f"{'visited' if expected_url in site.pages else 'NOT in the nav'}); "
-        f"status {meta}; result links: {sorted({_rel(site, h) for h in hrefs})[:20]}"
+        f"status {meta}; result pages: {sorted({_rel(site, _page_path(h)) for h in hrefs})[:20]}"
         if not found
         else "search triggered problems:\n" + "\n".join(problems)
     )
