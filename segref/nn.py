@@ -4,13 +4,18 @@ Tensor options (``class_weights``, ``pos_weight``, a per-class ``alpha``) are
 registered as buffers, so ``module.to(device)`` moves them with the model.
 
 Examples:
+    On a GPU (under pytest this example is skipped, with the reason, where CUDA is
+    absent): class weights move with the module.
+
+    >>> require_cuda()
     >>> import torch
-    >>> from segref.nn import DiceLoss
-    >>> criterion = DiceLoss(from_logits=True, include_background=False)
-    >>> criterion
-    DiceLoss(from_logits=True, include_background=False)
-    >>> round(criterion(torch.zeros(1, 2, 2), torch.tensor([[0, 1]])).item(), 6)  # see dice_loss
-    0.5
+    >>> from segref.nn import CrossEntropyLoss
+    >>> criterion = CrossEntropyLoss(from_logits=True, class_weights=torch.tensor([1.0, 3.0])).to("cuda")
+    >>> criterion.class_weights.device.type
+    'cuda'
+    >>> z = torch.zeros(2, 2, device="cuda", requires_grad=True)   # two pixels, equal logits
+    >>> round(criterion(z, torch.tensor([0, 1], device="cuda")).item(), 5)  # (1 + 3) log 2 / (1 + 3)
+    0.69315
 """
 
 from __future__ import annotations
@@ -34,7 +39,17 @@ __all__ = [
 
 
 class _FunctionLoss(torch.nn.Module):
-    """Binds keyword options to a segref loss function; ``forward(pred, target)`` calls it."""
+    """Binds keyword options to a segref loss function; ``forward(pred, target)`` calls it.
+
+    Examples:
+        >>> import torch
+        >>> from segref.nn import DiceLoss
+        >>> criterion = DiceLoss(from_logits=True, include_background=False)
+        >>> criterion
+        DiceLoss(from_logits=True, include_background=False)
+        >>> round(criterion(torch.zeros(1, 2, 2), torch.tensor([[0, 1]])).item(), 6)  # see dice_loss
+        0.5
+    """
 
     function: Callable[..., torch.Tensor]
 
