@@ -21,9 +21,11 @@ backends): arguments in Keras' order ``(y_true, y_pred)``, channels-last
 From logits, binary and categorical cross-entropy are exact (no clipping); the
 focal losses apply the sigmoid or softmax first and then clip.
 
-Keras computes in ``keras.config.floatx()`` (float32 by default) where segref keeps
-the input's precision: on float64 inputs the two agree to float32 rounding,
-about 1e-6 relative.
+Keras' loss classes compute in ``keras.config.floatx()`` (float32 by default);
+segref keeps the input's precision. Away from the clipping bounds the two agree to
+float32 rounding, about 1e-6 relative. At the bounds they differ by more, because
+$1 - 10^{-7}$ rounds to $1 - 1.19\times10^{-7}$ in float32: pass float32 arrays to
+reproduce the number of a Keras loss class exactly there.
 """
 
 from __future__ import annotations
