@@ -3,23 +3,26 @@
 The site is built once per session (``mkdocs build --strict`` into a temporary
 directory; set ``SEGREF_SITE_DIR`` to test an already-built site instead),
 served on 127.0.0.1 by Python's ``http.server`` and opened in the system
-Chromium through Playwright (sync API).  Every page listed in the navigation
-(plus the home page) is checked for:
+Chromium through Playwright (sync API).  The home page and every page reachable
+through the primary navigation are checked for:
 
 * HTTP 200, no console errors, no uncaught page errors;
-* no request to any host other than 127.0.0.1 (such requests are aborted, so
-  nothing leaves the machine, and listed in the failure);
+* no request to any host other than 127.0.0.1 -- such requests are aborted
+  (nothing leaves the machine) and listed in the failure;
 * every ``.arithmatex`` element holds KaTeX output and there is no
-  ``.katex-error``, after a full load and after navigation.instant page swaps;
-* every ``<img>`` (also the hidden ``#only-dark``/``#only-light`` twin) loads;
-* every same-site link answers 200 and every ``#fragment`` exists on its page;
+  ``.katex-error``, after a full page load and after navigation.instant's
+  in-place page swaps (clicking through the nav);
+* every ``<img>`` loads, including the hidden twin of a ``#only-light`` /
+  ``#only-dark`` pair;
+* every same-site link answers 200 and every ``#fragment`` exists on its page
+  (external links are allowed, but never requested);
 * search works offline (``SEARCH_EXPECTATIONS``).
 
 Requirements: Chromium at /usr/bin/chromium (``apt-get install -y chromium``;
-another binary can be named with ``SEGREF_CHROMIUM``) and the ``playwright``
-Python package (``pip install -e ".[test]"``).  Playwright's own browser
-download (``playwright install``) is NOT needed.  The build needs Node.js and
-``npm ci`` (KaTeX), like any build of the site.
+``SEGREF_CHROMIUM`` names another Chromium/Chrome binary) and the ``playwright``
+Python package (``pip install -e ".[test]"``).  Playwright's browser download
+(``playwright install``) is NOT needed.  Building the site needs Node.js and
+``npm ci`` (KaTeX), as any build of the site does.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
 
-#: search term -> path (relative to the site root) that one result must link to
+#: search term -> page (path relative to the site root) one result must link to
 SEARCH_EXPECTATIONS: dict[str, str] = {
     "dice": "losses/dice/",
     "focal": "losses/focal/",
@@ -57,25 +60,26 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    # Belt and braces besides the request routing below: no host name but
-    # 127.0.0.1 resolves, so not even Chromium's own traffic leaves the machine.
+    # Besides the request routing below: no host name resolves (127.0.0.1 is
+    # an address), so not even Chromium's own traffic can leave the machine.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 HOST = "127.0.0.1"
 TIMEOUT_MS = 15_000
 BUILD_TIMEOUT_S = 600
 
+#: links of the primary navigation (the integrated TOC inside it is excluded in JS)
 NAV_LINKS = "nav.md-nav--primary a.md-nav__link[href]"
 
 if not CHROMIUM.exists():
     pytest.skip(
         f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
-        "(or point SEGREF_CHROMIUM at a Chromium/Chrome binary)",
+        "(or set SEGREF_CHROMIUM to a Chromium/Chrome binary)",
         allow_module_level=True,
     )
 sync_api = pytest.importorskip(
     "playwright.sync_api",
-    reason='install playwright with `pip install -e ".[test]"` (or `pip install playwright`); '
+    reason='playwright is not installed: `pip install -e ".[test]"` (or `pip install playwright`); '
     "the system Chromium is used, `playwright install` is not needed",
 )
 
@@ -107,14 +111,14 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if proc.returncode != 0:
         pytest.fail(
             f"`{' '.join(cmd)}` failed (exit code {proc.returncode}) in {REPO_ROOT}:\n"
-            f"{proc.stdout}{proc.stderr}",
+            f"{proc.stderr}{proc.stdout}",
             pytrace=False,
         )
     return out
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files like GitHub Pages: no directory listings, no caching, quiet."""
+    """Static files as GitHub Pages serves them: no directory listings; no caching; quiet."""
 
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -125,35 +129,31 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".woff": "font/woff",
         ".ttf": "font/ttf",
     }
-
-    #: (site_url, base URL served) for the sitemap rewrite, set per server
+    #: (site_url, base URL of this server): see send_head
     sitemap_rewrite: tuple[str, str] | None = None
-
-    def list_directory(self, path):  # type: ignore[override]
-        self.send_error(404, "No index.html in this directory")
-        return None
 
     def send_head(self):  # type: ignore[override]
         # mkdocs-material's navigation.instant only intercepts clicks on links
         # listed in sitemap.xml, whose absolute URLs (site_url + page) it
-        # matches after copying the scheme and host name -- not the port or
-        # path -- from the current location.  `mkdocs serve` rebuilds with
-        # site_url set to its own address; this server does the equivalent by
+        # compares after taking just the scheme and host name -- not the port
+        # or the path -- from the current location.  `mkdocs serve` rebuilds
+        # with site_url set to its own address; this server does the same by
         # rewriting site_url to its own base URL in sitemap.xml.
-        path = urlsplit(self.path).path
-        if self.sitemap_rewrite and path.endswith("/sitemap.xml"):
+        if self.sitemap_rewrite and urlsplit(self.path).path.endswith("/sitemap.xml"):
             local = Path(self.translate_path(self.path))
             if local.is_file():
                 old, new = self.sitemap_rewrite
-                body = local.read_bytes().replace(
-                    f"<loc>{old}".encode(), f"<loc>{new}".encode()
-                )
+                body = local.read_bytes().replace(f"<loc>{old}".encode(), f"<loc>{new}".encode())
                 self.send_response(200)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 return io.BytesIO(body)
         return super().send_head()
+
+    def list_directory(self, path):  # type: ignore[override]
+        self.send_error(404, "No index.html in this directory")
+        return None
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -166,20 +166,20 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request, client_address) -> None:
-        pass  # the browser dropping a connection is not our business
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # e.g. the browser dropping a connection
 
 
 def _site_url(site_dir: Path) -> str | None:
     """site_url of the build: the canonical URL of the home page."""
-    head = (site_dir / "index.html").read_text(encoding="utf-8", errors="replace")
-    match = re.search(r'<link\s+rel="canonical"\s+href="([^"]+)"', head)
+    home = (site_dir / "index.html").read_text(encoding="utf-8", errors="replace")
+    match = re.search(r'<link\s+rel="canonical"\s+href="([^"]+)"', home)
     return match.group(1) if match else None
 
 
 @pytest.fixture(scope="session")
 def base_url(site_dir: Path) -> Iterator[str]:
-    handler = type("Handler", (_Handler,), {})
+    handler = type("SiteHandler", (_Handler,), {})
     server = _Server((HOST, 0), functools.partial(handler, directory=str(site_dir)))
     base = f"http://{HOST}:{server.server_address[1]}/"
     site_url = _site_url(site_dir)
@@ -196,108 +196,117 @@ def base_url(site_dir: Path) -> Iterator[str]:
 
 
 # --------------------------------------------------------------------------- #
-# Browser with request / console recording
+# Browser, recording requests, console errors and page errors
 # --------------------------------------------------------------------------- #
 def _is_local(url: str) -> bool:
     parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about", "javascript"):
+    if parts.scheme in ("data", "blob", "about"):
         return True
     return parts.scheme in ("http", "https") and parts.hostname == HOST
 
 
+PROBLEM_KINDS = {
+    "foreign": "requests to other hosts (aborted: the site must work offline)",
+    "console": "console errors",
+    "pageerror": "uncaught page errors",
+    "failed": "failed same-site requests",
+}
+
+
 @dataclass
 class Recorder:
-    """What the browser did, attributed to the page (label) being looked at."""
+    """Everything the browser did, each event labelled with the page being looked at."""
 
+    base_url: str
     label: str = "(start)"
-    requests: list[tuple[str, str]] = field(default_factory=list)
-    foreign: list[tuple[str, str]] = field(default_factory=list)
-    console_errors: list[tuple[str, str]] = field(default_factory=list)
-    page_errors: list[tuple[str, str]] = field(default_factory=list)
-    bad_responses: list[tuple[str, str]] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
+    events: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, label, what)
+    _foreign_seen: set[tuple[str, str]] = field(default_factory=set)
+    _bad_status: set[str] = field(default_factory=set)  # URLs answered with >= 400
+    _taken: int = 0
 
-    def reset(self, label: str) -> None:
-        self.label = label
-        for items in (
-            self.requests,
-            self.foreign,
-            self.console_errors,
-            self.page_errors,
-            self.bad_responses,
-        ):
-            items.clear()
+    def rel(self, url: str) -> str:
+        return "/" + url[len(self.base_url) :] if url.startswith(self.base_url) else url
 
-    # -- event handlers ------------------------------------------------------ #
+    def take(self) -> list[str]:
+        """Problems recorded since the previous call, as message lines."""
+        new = list(dict.fromkeys(self.events[self._taken :]))  # without repeats
+        self._taken = len(self.events)
+        lines = []
+        for kind, title in PROBLEM_KINDS.items():
+            items = [(label, what) for k, label, what in new if k == kind]
+            if items:
+                lines.append(f"{title}:")
+                lines.extend(f"  on {label}: {what}" for label, what in items)
+        return lines
+
+    def _foreign(self, url: str) -> None:
+        if (self.label, url) not in self._foreign_seen:
+            self._foreign_seen.add((self.label, url))
+            self.events.append(("foreign", self.label, url))
+
+    # -- Playwright event handlers --------------------------------------------- #
     def on_route(self, route: Any) -> None:
         url = route.request.url
         if _is_local(url):
             route.continue_()
         else:
-            if (self.label, url) not in self.foreign:
-                self.foreign.append((self.label, url))
+            self._foreign(url)
             route.abort("blockedbyclient")
 
     def on_request(self, request: Any) -> None:
         self.requests.append((self.label, request.url))
-        if not _is_local(request.url) and (self.label, request.url) not in self.foreign:
-            self.foreign.append((self.label, request.url))
+        if not _is_local(request.url):
+            self._foreign(request.url)
 
     def on_response(self, response: Any) -> None:
         if _is_local(response.url) and response.status >= 400:
-            self.bad_responses.append((self.label, f"HTTP {response.status} {response.url}"))
+            self._bad_status.add(response.url)
+            self.events.append(
+                ("failed", self.label, f"HTTP {response.status} {self.rel(response.url)}")
+            )
 
     def on_request_failed(self, request: Any) -> None:
-        if _is_local(request.url):
-            self.bad_responses.append((self.label, f"{request.failure} {request.url}"))
+        if _is_local(request.url) and request.url not in self._bad_status:
+            self.events.append(("failed", self.label, f"{request.failure} {self.rel(request.url)}"))
 
     def on_console(self, msg: Any) -> None:
         if msg.type == "error":
             loc = msg.location or {}
-            where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc.get("url") else ""
-            self.console_errors.append((self.label, f"{msg.text}{where}"))
+            where = f" [{self.rel(loc['url'])}:{loc.get('lineNumber')}]" if loc.get("url") else ""
+            self.events.append(("console", self.label, f"{msg.text}{where}"))
 
     def on_page_error(self, error: Any) -> None:
-        self.page_errors.append((self.label, str(error)))
-
-    # -- assertions ------------------------------------------------------------ #
-    def problems(self) -> list[str]:
-        out = []
-        for title, items in (
-            ("requests to other hosts (aborted)", self.foreign),
-            ("console errors", self.console_errors),
-            ("uncaught page errors", self.page_errors),
-            ("failed same-site requests", self.bad_responses),
-        ):
-            if items:
-                out.append(f"{title}:")
-                out.extend(f"  on {page}: {what}" for page, what in items)
-        return out
+        self.events.append(("pageerror", self.label, str(error)))
 
 
 @dataclass
-class Browser:
+class SiteBrowser:
     context: Any
     page: Any
     recorder: Recorder
     base_url: str
 
+    def rel(self, url: str) -> str:
+        return self.recorder.rel(url)
+
 
 @pytest.fixture(scope="session")
-def browser(base_url: str) -> Iterator[Browser]:
-    recorder = Recorder()
+def site_browser(base_url: str) -> Iterator[SiteBrowser]:
+    recorder = Recorder(base_url)
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = chromium.new_context(viewport={"width": 1280, "height": 900})
             context.set_default_timeout(TIMEOUT_MS)
-            context.route("**/*", recorder.on_route)
+            context.route("**/*", recorder.on_route)  # also sees the search worker's requests
             context.on("request", recorder.on_request)
             context.on("response", recorder.on_response)
             context.on("requestfailed", recorder.on_request_failed)
             page = context.new_page()
             page.on("console", recorder.on_console)
             page.on("pageerror", recorder.on_page_error)
-            yield Browser(context, page, recorder, base_url)
+            yield SiteBrowser(context, page, recorder, base_url)
             context.close()
         finally:
             chromium.close()
@@ -318,10 +327,12 @@ JS_MATH = """() => {
   };
 }"""
 
+# Waits for every image, hidden ones included (Chromium loads display:none
+# images unless they are lazy; lazy ones are switched to eager first).
 JS_IMAGES = """async () => {
   const imgs = Array.from(document.images);
   await Promise.all(imgs.map(img => {
-    if (img.loading === 'lazy') img.loading = 'eager';  // hidden lazy images never load
+    if (img.loading === 'lazy') img.loading = 'eager';
     if (img.complete) return null;
     return new Promise(resolve => {
       img.addEventListener('load', resolve, {once: true});
@@ -331,7 +342,6 @@ JS_IMAGES = """async () => {
   }));
   return imgs.map(img => ({
     src: img.currentSrc || img.src,
-    attr: img.getAttribute('src'),
     alt: img.alt,
     complete: img.complete,
     naturalWidth: img.naturalWidth,
@@ -345,9 +355,8 @@ JS_PAGE_FACTS = """(navSelector) => ({
   nav: Array.from(document.querySelectorAll(navSelector))
     .filter(a => !a.closest('.md-nav--secondary'))
     .map(a => a.href),
-  links: Array.from(document.querySelectorAll('a[href]'))
-    .map(a => ({href: a.href, attr: a.getAttribute('href')})),
-  ids: Array.from(document.querySelectorAll('[id], a[name]')).map(el => el.id || el.name),
+  links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
+  ids: Array.from(document.querySelectorAll('[id], a[name]'), el => el.id || el.name),
 })"""
 
 
@@ -358,7 +367,7 @@ class PageReport:
     title: str = ""
     math: dict[str, Any] = field(default_factory=dict)
     images: list[dict[str, Any]] = field(default_factory=list)
-    links: list[dict[str, str]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
@@ -366,13 +375,11 @@ class PageReport:
 @dataclass
 class SiteReport:
     base_url: str
-    pages: dict[str, PageReport]  # url -> report, in visiting order
-    nav_order: list[str]  # nav pages in order, home first
-    features: list[str]
+    pages: dict[str, PageReport]  # URL -> report, in nav order (home first)
+    features: list[str]  # theme.features, from the home page's __config
 
-
-def _page_key(url: str) -> str:
-    return urldefrag(url)[0]
+    def rel(self, url: str) -> str:
+        return "/" + url[len(self.base_url) :] if url.startswith(self.base_url) else url
 
 
 def _page_path(url: str) -> str:
@@ -382,56 +389,46 @@ def _page_path(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def site(browser: Browser) -> SiteReport:
-    """Visit the home page and every page reachable through the primary nav."""
-    page, rec = browser.page, browser.recorder
-    queue = [browser.base_url]
+def site(site_browser: SiteBrowser) -> SiteReport:
+    """Load the home page and every page reachable through the primary nav, once."""
+    page, rec, base = site_browser.page, site_browser.recorder, site_browser.base_url
+    queue = [base]
     pages: dict[str, PageReport] = {}
     features: list[str] = []
+    rec.take()
     while queue:
         url = queue.pop(0)
-        if url in pages:
-            continue
-        rec.reset(url)
+        rec.label = rec.rel(url)
         response = page.goto(url, wait_until="networkidle")
-        report = PageReport(url=url, status=response.status if response else None)
-        pages[url] = report
+        report = pages[url] = PageReport(url, response.status if response else None)
         facts = page.evaluate(JS_PAGE_FACTS, NAV_LINKS)
-        report.title = facts["title"]
-        if url == browser.base_url:
+        if url == base:
             features = facts["config"].get("features", [])
-        report.math = page.evaluate(JS_MATH)
-        report.images = page.evaluate(JS_IMAGES)
+        report.title = facts["title"]
         report.links = facts["links"]
         report.ids = set(facts["ids"])
-        report.problems = rec.problems()
-        for href in facts["nav"]:
-            target = _page_key(href)
-            if target.startswith(browser.base_url) and target not in pages and target not in queue:
+        report.math = page.evaluate(JS_MATH)
+        report.images = page.evaluate(JS_IMAGES)
+        report.problems = rec.take()
+        for href in facts["nav"]:  # collected on every page: works with navigation.prune too
+            target = urldefrag(href)[0]
+            if target.startswith(base) and target not in pages and target not in queue:
                 queue.append(target)
-    return SiteReport(browser.base_url, pages, list(pages), features)
-
-
-def _rel(site: SiteReport, url: str) -> str:
-    return "/" + url[len(site.base_url) :] if url.startswith(site.base_url) else url
+    return SiteReport(base, pages, features)
 
 
 # --------------------------------------------------------------------------- #
-# Tests over the full-load sweep
+# Checks of every page, as loaded from scratch
 # --------------------------------------------------------------------------- #
 def test_pages_load_offline_without_errors(site: SiteReport) -> None:
-    assert len(site.pages) >= 1
     failures = []
     for url, report in site.pages.items():
-        lines = []
-        if report.status != 200:
-            lines.append(f"  HTTP status {report.status}")
+        lines = [f"  HTTP status {report.status}"] if report.status != 200 else []
         lines.extend(f"  {line}" for line in report.problems)
         if lines:
-            failures.append(f"{_rel(site, url)}:\n" + "\n".join(lines))
-    assert not failures, (
-        f"{len(failures)} of {len(site.pages)} pages failed (requests to other hosts "
-        "are aborted: the site must work offline):\n" + "\n".join(failures)
+            failures.append(f"{site.rel(url)}:\n" + "\n".join(lines))
+    assert not failures, f"{len(failures)} of {len(site.pages)} pages failed:\n" + "\n".join(
+        failures
     )
 
 
@@ -441,45 +438,41 @@ def test_math_is_rendered_by_katex(site: SiteReport) -> None:
         m = report.math
         if m["rendered"] != m["total"] or m["errors"]:
             failures.append(
-                f"{_rel(site, url)}: {m['rendered']} of {m['total']} .arithmatex elements hold "
+                f"{site.rel(url)}: {m['rendered']} of {m['total']} .arithmatex elements hold "
                 f"KaTeX output; unrendered: {m['unrendered']}; .katex-error: {m['errors']}"
             )
-    assert not failures, "math not rendered:\n" + "\n".join(failures)
-    total = sum(r.math["total"] for r in site.pages.values())
-    assert total > 0, (
+    assert not failures, "math not rendered by KaTeX:\n" + "\n".join(failures)
+    assert sum(r.math["total"] for r in site.pages.values()) > 0, (
         "no .arithmatex element on any page: is pymdownx.arithmatex (generic: true) enabled?"
     )
 
 
-def test_images_load(site: SiteReport, browser: Browser) -> None:
+def test_images_load(site: SiteReport, site_browser: SiteBrowser) -> None:
     failures = []
-    fetched: dict[str, str] = {}
+    fetched: dict[str, str] = {}  # src -> problem ("" if none)
     for url, report in site.pages.items():
         for img in report.images:
             problems = []
             if not img["complete"] or img["naturalWidth"] <= 0:
-                problems.append(f"naturalWidth={img['naturalWidth']} complete={img['complete']}")
+                problems.append(f"naturalWidth={img['naturalWidth']}, complete={img['complete']}")
             src = img["src"]
-            if _is_local(src) and src.startswith("http"):
+            if not _is_local(src):
+                problems.append("image from another host")
+            elif src.startswith("http"):  # fetch again: hidden or not, the file must be there
                 if src not in fetched:
-                    resp = browser.context.request.get(src)
+                    resp = site_browser.context.request.get(src)
                     ctype = resp.headers.get("content-type", "")
-                    fetched[src] = (
-                        ""
-                        if resp.status == 200 and ctype.startswith("image/") and resp.body()
-                        else f"fetch: HTTP {resp.status}, content-type {ctype!r}"
-                    )
+                    ok = resp.status == 200 and ctype.startswith("image/") and resp.body()
+                    fetched[src] = "" if ok else f"GET: HTTP {resp.status}, {ctype!r}"
                 if fetched[src]:
                     problems.append(fetched[src])
-            elif not _is_local(src):
-                problems.append("image from another host")
             if problems:
                 hidden = " (hidden)" if img["hidden"] else ""
                 failures.append(
-                    f"{_rel(site, url)}: <img src={img['attr']!r} alt={img['alt']!r}>{hidden}: "
+                    f"{site.rel(url)}: <img src={site.rel(src)!r} alt={img['alt']!r}>{hidden}: "
                     + "; ".join(problems)
                 )
-    assert not failures, "broken images:\n" + "\n".join(failures)
+    assert not failures, "images that do not load:\n" + "\n".join(failures)
 
 
 class _IdParser(HTMLParser):
@@ -493,32 +486,32 @@ class _IdParser(HTMLParser):
                 self.ids.add(value)
 
 
-def test_internal_links_resolve(site: SiteReport, browser: Browser) -> None:
-    # url without fragment -> pages linking to it; (url, fragment) -> pages
-    targets: dict[str, list[str]] = {}
-    anchors: dict[tuple[str, str], list[str]] = {}
+def test_internal_links_resolve(site: SiteReport, site_browser: SiteBrowser) -> None:
+    targets: dict[str, list[str]] = {}  # URL without fragment -> linking pages
+    anchors: dict[tuple[str, str], list[str]] = {}  # (URL, fragment) -> linking pages
     for url, report in site.pages.items():
-        for link in report.links:
-            href = link["href"]
-            if not _is_local(href) or not href.startswith("http"):
-                continue  # external links are fine as links (never requested)
+        for href in report.links:
+            if not (_is_local(href) and href.startswith("http")):
+                continue  # external links are fine as links; they are never requested
             target, fragment = urldefrag(href)
             targets.setdefault(target, []).append(url)
-            if fragment and link["attr"] != "#":
+            if fragment:
                 anchors.setdefault((target, unquote(fragment)), []).append(url)
 
     def where(sources: list[str]) -> str:
-        uniq = list(dict.fromkeys(_rel(site, s) for s in sources))
+        uniq = list(dict.fromkeys(site.rel(s) for s in sources))
         more = f" and {len(uniq) - 3} more" if len(uniq) > 3 else ""
         return ", ".join(uniq[:3]) + more
 
     failures = []
+    # page URL -> ids of its elements; None: not HTML (fragments not checked)
     ids: dict[str, set[str] | None] = {u: r.ids for u, r in site.pages.items()}
+    missing: set[str] = set()
     for target, sources in targets.items():
-        resp = browser.context.request.get(target)
+        resp = site_browser.context.request.get(target)
         if resp.status != 200:
-            failures.append(f"{_rel(site, target)}: HTTP {resp.status} (linked from {where(sources)})")
-            ids[target] = set()
+            failures.append(f"{site.rel(target)}: HTTP {resp.status} (linked from {where(sources)})")
+            missing.add(target)
         elif target not in ids:
             ids[target] = None
             if resp.headers.get("content-type", "").startswith("text/html"):
@@ -527,20 +520,18 @@ def test_internal_links_resolve(site: SiteReport, browser: Browser) -> None:
                 ids[target] = parser.ids
     for (target, fragment), sources in anchors.items():
         known = ids.get(target)
-        if known is not None and fragment not in known and ids.get(target) != set():
+        if target not in missing and known is not None and fragment not in known:
             failures.append(
-                f"{_rel(site, target)}#{fragment}: no element with this id "
+                f"{site.rel(target)}#{fragment}: no element with this id on that page "
                 f"(linked from {where(sources)})"
             )
-        elif known == set() and target in ids and fragment:
-            pass  # the page itself is missing: already reported
     assert not failures, (
         f"broken same-site links ({len(targets)} URLs checked):\n" + "\n".join(failures)
     )
 
 
 # --------------------------------------------------------------------------- #
-# Instant navigation and search
+# Clicking through the nav (navigation.instant) and search
 # --------------------------------------------------------------------------- #
 def _nav_link_index(page: Any, target: str) -> int:
     return page.evaluate(
@@ -550,53 +541,50 @@ def _nav_link_index(page: Any, target: str) -> int:
     )
 
 
-def test_instant_navigation_keeps_math_rendered(site: SiteReport, browser: Browser) -> None:
-    page, rec = browser.page, browser.recorder
-    instant = "navigation.instant" in site.features
-    rec.reset(f"{_rel(site, site.base_url)} (before clicking)")
+def test_instant_navigation_keeps_math_rendered(
+    site: SiteReport, site_browser: SiteBrowser
+) -> None:
+    page, rec = site_browser.page, site_browser.recorder
+    rec.take()
+    rec.label = f"{site.rel(site.base_url)} (before clicking)"
     page.goto(site.base_url, wait_until="networkidle")
     failures: list[str] = []
+    instant: list[str] = []
     full_loads: list[str] = []
-    instant_count = 0
     current = site.base_url
-    # every nav page in nav order, then back home
-    for target in [*site.nav_order[1:], site.base_url]:
-        if target == current:
-            continue
+    for target in [*site.pages, site.base_url]:  # every nav page in nav order, then home
         expected = site.pages[target]
-        label = f"{_rel(site, target)} (clicked from {_rel(site, current)})"
-        rec.label = label
-        page.evaluate("() => { window.__segrefMarker = 1; }")
+        if target == current or expected.status != 200:
+            continue  # a page that does not load is reported by the test above
         index = _nav_link_index(page, target)
+        if index < 0 and current != site.base_url:  # e.g. navigation.prune: from home
+            rec.label = f"{site.rel(site.base_url)} (reloaded while clicking)"
+            page.goto(site.base_url, wait_until="networkidle")
+            current = site.base_url
+            index = _nav_link_index(page, target)
+        rec.label = label = f"{site.rel(target)} (clicked in the nav of {site.rel(current)})"
         if index < 0:
             failures.append(f"{label}: no link to it in the primary nav")
-            page.goto(target, wait_until="networkidle")
-            current = target
             continue
+        page.evaluate("() => { window.__segrefMarker = 1; }")  # survives only instant swaps
         link = page.locator(NAV_LINKS).nth(index)
         if link.is_visible():
             link.click()
-        else:  # e.g. inside a collapsed nested section: dispatch the click instead
+        else:  # e.g. in a collapsed nested section
             link.dispatch_event("click")
+        current = target
         try:
             page.wait_for_function(
                 "([url, title]) => location.href.split('#')[0] === url && document.title === title",
                 arg=[target, expected.title],
-                timeout=TIMEOUT_MS,
             )
             page.wait_for_load_state("networkidle")
         except sync_api.TimeoutError:
-            failures.append(
-                f"{label}: did not arrive (location {page.url!r}, title {page.title()!r})"
-            )
+            failures.append(f"{label}: did not arrive (at {page.url!r}, title {page.title()!r})")
             page.goto(target, wait_until="networkidle")
-            current = target
             continue
-        current = target
-        if page.evaluate("() => window.__segrefMarker === 1"):
-            instant_count += 1
-        else:
-            full_loads.append(_rel(site, target))
+        swapped = page.evaluate("() => window.__segrefMarker === 1")
+        (instant if swapped else full_loads).append(site.rel(target))
         math = page.evaluate(JS_MATH)
         if (
             math["total"] != expected.math["total"]
@@ -604,25 +592,36 @@ def test_instant_navigation_keeps_math_rendered(site: SiteReport, browser: Brows
             or math["errors"]
         ):
             failures.append(
-                f"{label}: {math['rendered']} of {math['total']} .arithmatex elements rendered "
-                f"(full page load: {expected.math['total']}); unrendered: {math['unrendered']}; "
+                f"{label}{' (instant)' if swapped else ''}: {math['rendered']} of "
+                f"{math['total']} .arithmatex elements hold KaTeX output (full page load: "
+                f"{expected.math['total']}); unrendered: {math['unrendered']}; "
                 f".katex-error: {math['errors']}"
             )
-    failures.extend(rec.problems())
-    assert not failures, "navigation by clicking the nav failed:\n" + "\n".join(failures)
-    clicks = instant_count + len(full_loads)
-    if instant and clicks:
-        assert instant_count >= 1, (
-            "navigation.instant is enabled but none of the "
-            f"{clicks} nav clicks was an instant (XHR) page swap; full loads: {full_loads}"
+        broken = [
+            site.rel(img["src"])
+            for img in page.evaluate(JS_IMAGES)
+            if not img["complete"] or img["naturalWidth"] <= 0
+        ]
+        if broken:
+            failures.append(f"{label}: images that do not load: {broken}")
+    failures.extend(rec.take())
+    print(f"nav clicks: {len(instant)} instant page swaps, {len(full_loads)} full loads")
+    assert not failures, "clicking through the nav:\n" + "\n".join(failures)
+    if "navigation.instant" in site.features and instant + full_loads:
+        assert instant, (
+            "navigation.instant is enabled, but none of the "
+            f"{len(full_loads)} nav clicks swapped the page in place: {full_loads}"
         )
 
 
 @pytest.mark.parametrize(("term", "expected"), sorted(SEARCH_EXPECTATIONS.items()))
-def test_search_works_offline(site: SiteReport, browser: Browser, term: str, expected: str) -> None:
-    page, rec = browser.page, browser.recorder
+def test_search_works_offline(
+    site: SiteReport, site_browser: SiteBrowser, term: str, expected: str
+) -> None:
+    page, rec = site_browser.page, site_browser.recorder
     expected_url = urljoin(site.base_url, expected)
-    rec.reset(f"{_rel(site, site.base_url)} (search {term!r})")
+    rec.take()
+    rec.label = f"/ (searching {term!r})"
     page.goto(site.base_url, wait_until="networkidle")
     page.locator("input.md-search__input").click()
     page.keyboard.type(term, delay=20)
@@ -631,21 +630,23 @@ def test_search_works_offline(site: SiteReport, browser: Browser, term: str, exp
             """(expected) => Array.from(document.querySelectorAll('.md-search-result__item a[href]'))
                  .some(a => { const u = new URL(a.href); return u.origin + u.pathname === expected; })""",
             arg=expected_url,
-            timeout=TIMEOUT_MS,
         )
         found = True
     except sync_api.TimeoutError:
         found = False
-    hrefs = page.evaluate(
-        "() => Array.from(document.querySelectorAll('.md-search-result__item a[href]'), a => a.href)"
-    )
-    meta = page.locator(".md-search-result__meta").all_inner_texts()
-    problems = rec.problems()
-    assert found and not problems, (
-        f"search for {term!r} on the home page: no result links to {expected} "
-        f"(page exists in the site: {_rel(site, expected_url)} "
-        f"{'visited' if expected_url in site.pages else 'NOT in the nav'}); "
-        f"status {meta}; result pages: {sorted({_rel(site, _page_path(h)) for h in hrefs})[:20]}"
-        if not found
-        else "search triggered problems:\n" + "\n".join(problems)
-    )
+    problems = rec.take()
+    if not found:
+        hrefs = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.md-search-result__item a[href]'),"
+            " a => a.href)"
+        )
+        status = page.locator(".md-search-result__meta").all_inner_texts()
+        pytest.fail(
+            f"search for {term!r}: no result links to /{expected} "
+            f"({'a page of the nav' if expected_url in site.pages else 'NOT a page of the nav'}); "
+            f"search says {status}; result pages: "
+            f"{sorted({site.rel(_page_path(h)) for h in hrefs})}"
+            + ("\n" + "\n".join(problems) if problems else ""),
+            pytrace=False,
+        )
+    assert not problems, f"searching for {term!r}:\n" + "\n".join(problems)
