@@ -245,6 +245,46 @@ def fig_cce(theme: str) -> Figure:
     return fig
 
 
+def fig_dice_ce(theme: str) -> Figure:
+    """Dice + CE on a 16-pixel, 2-class image where every pixel gives p_t to its true class.
+
+    Then CE = -ln p_t and every class has D = p_t, so the sum is 1 - p_t - ln p_t; both
+    curves come from segref, with gradients w.r.t. the shared logit margin m (p_t = sigmoid(m)).
+    """
+    p_t = _probabilities()
+    labels = torch.tensor([[0] * 8 + [1] * 8])  # (1, 16): half background, half foreground
+    margins = torch.logit(p_t).detach().requires_grad_(True)
+    losses = {"Dice": [], "cross-entropy": [], "Dice + CE": []}
+    grads = {name: [] for name in losses}
+    for m in margins.unbind():
+        z_true = torch.stack([m, torch.zeros_like(m)])  # logits (z_true, z_other)
+        z = torch.where(labels[:, None, :] == torch.arange(2)[None, :, None], z_true[0], z_true[1])
+        terms = {
+            "Dice": segref.dice_loss(z, labels, from_logits=True),
+            "cross-entropy": segref.categorical_cross_entropy(z, labels, from_logits=True),
+            "Dice + CE": segref.dice_ce_loss(z, labels, from_logits=True),
+        }
+        for name, value in terms.items():
+            (g,) = torch.autograd.grad(value, m, retain_graph=True)
+            losses[name].append(float(value.detach()))
+            grads[name].append(float(g))
+    expected = 1 - p_t.numpy() - np.log(p_t.numpy())
+    if not np.allclose(losses["Dice + CE"], expected, rtol=1e-10, atol=1e-12):
+        raise FigureCheckError("dice_ce_loss: with every pixel at p_t the loss should be 1 - p_t - ln p_t")
+    fig, (left, right) = _new_figure(2)
+    for name in losses:
+        left.plot(p_t, losses[name], label=name)
+        right.plot(p_t, grads[name], label=name)
+    _label_p(left, "probability of the true class $p_t$")
+    left.set_ylabel("loss")
+    left.set_ylim(0, 5)
+    left.legend()
+    _zero_line(right, theme)
+    _label_p(right, "probability of the true class $p_t$")
+    right.set_ylabel("gradient  $\\partial L/\\partial m$")
+    return fig
+
+
 FOCAL_GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -494,6 +534,7 @@ def fig_mask_example(theme: str) -> Figure:
 FIGURES: dict[str, Callable[[str], Figure]] = {
     "bce": fig_bce,
     "bce-label-smoothing": fig_bce_label_smoothing,
+    "dice-ce": fig_dice_ce,
     "cce": fig_cce,
     "focal-gamma": fig_focal_gamma,
     "focal-gamma-gradient": fig_focal_gamma_gradient,
