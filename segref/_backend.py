@@ -56,6 +56,13 @@ def is_half(x: Array) -> bool:
     return x.dtype == np.float16
 
 
+def machine_epsilon(x: Array) -> float:
+    """The spacing of floats near 1 in x's dtype (2**-7 for bfloat16, 2**-10 for float16, ...)."""
+    if is_torch(x):
+        return float(_torch().finfo(x.dtype).eps)
+    return float(np.finfo(x.dtype).eps)
+
+
 def _torch() -> Any:
     import torch
 

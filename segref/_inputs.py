@@ -62,10 +62,16 @@ def prepare_classes(
     """Validate a class-wise (pred, target) pair and bring it to (N, C, *spatial) probabilities."""
     xp = V.check_arrays(pred, target)
     axis = V.check_axis(pred, axis)
-    V.check_ignore_index(ignore_index)
+    ignore_index = V.check_ignore_index(ignore_index)
     V.check_pred(xp, pred, from_logits)
     kind = V.classify_target(pred, target, axis)
     num_classes = pred.shape[axis]
+    if num_classes < 2 and not multilabel:
+        raise ValueError(
+            f"pred has a single class along axis {axis} (shape {tuple(pred.shape)}): a softmax over one "
+            "class is 1 everywhere and the loss would not depend on pred; use multilabel=True (a sigmoid "
+            "per channel) or the binary losses for a single foreground class"
+        )
     if multilabel and kind == "index":
         raise ValueError(
             f"multilabel=True needs a target shaped like pred {tuple(pred.shape)}, "
@@ -77,7 +83,7 @@ def prepare_classes(
     z = _move_class_axis(xp, B.to_float(xp, pred, dtype), axis)
 
     if not from_logits and not multilabel:
-        _check_distribution(xp, z, dtype, axis)
+        _check_distribution(xp, z, pred, axis)
     if from_logits:
         log_probs = B.log_sigmoid(xp, z) if multilabel else B.log_softmax(xp, z, axis=1)
         probs = xp.exp(log_probs)
@@ -101,10 +107,12 @@ def prepare_classes(
     return ClassInputs(xp, probs, log_probs, kind, index, soft, valid, num_classes, pred.dtype)
 
 
-def _check_distribution(xp: Any, probs: Array, dtype: Any, axis: int) -> None:
+def _check_distribution(xp: Any, probs: Array, pred: Array, axis: int) -> None:
+    """Sums over classes equal 1 up to the rounding of pred's own dtype (C roundings of eps/2 each)."""
     values = probs.detach() if B.is_torch(probs) else probs
     sums = xp.sum(values, axis=1)
-    tolerance = 1e-3 if dtype == xp.float32 else 1e-6
+    eps = B.machine_epsilon(pred)
+    tolerance = max(1e-6 if eps < 1e-10 else 1e-3, probs.shape[1] * eps)
     low, high = float(xp.min(sums)), float(xp.max(sums))
     if low < 1 - tolerance or high > 1 + tolerance:
         raise ValueError(

@@ -8,6 +8,7 @@ received and what was expected.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from . import _backend as B
@@ -21,24 +22,27 @@ def _describe(x: Array) -> str:
     return f"{type(x).__module__}.{type(x).__name__} of shape {tuple(x.shape)} and dtype {x.dtype}"
 
 
-def check_arrays(pred: Array, target: Array) -> Any:
+def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
     """Both arrays NumPy or both torch (same device); pred floating and non-empty. Returns xp."""
-    for name, x in (("pred", pred), ("target", target)):
+    pred_name, target_name = names
+    for name, x in ((pred_name, pred), (target_name, target)):
         if not (B.is_numpy(x) or B.is_torch(x)):
             raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
     if B.is_torch(pred) != B.is_torch(target):
         raise TypeError(
-            f"pred and target must come from the same library, got pred {type(pred).__name__} "
-            f"and target {type(target).__name__}"
+            f"{pred_name} and {target_name} must come from the same library, got {pred_name} "
+            f"{type(pred).__name__} and {target_name} {type(target).__name__}"
         )
     if B.is_torch(pred) and pred.device != target.device:
-        raise ValueError(f"pred and target must be on the same device, got {pred.device} and {target.device}")
+        raise ValueError(
+            f"{pred_name} and {target_name} must be on the same device, got {pred.device} and {target.device}"
+        )
     if not B.is_floating(pred):
         raise TypeError(
-            f"pred must be a floating-point array of logits or probabilities, got dtype {pred.dtype}; "
+            f"{pred_name} must be a floating-point array of logits or probabilities, got dtype {pred.dtype}; "
             "convert it with .astype(float) / .float()"
         )
-    for name, x in (("pred", pred), ("target", target)):
+    for name, x in ((pred_name, pred), (target_name, target)):
         if math.prod(x.shape) == 0:
             raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); expected at least one element")
     return B.namespace(pred, target)
@@ -72,10 +76,10 @@ def check_pred(xp: Any, pred: Array, from_logits: Any) -> None:
         )
 
 
-def check_same_shape(pred: Array, target: Array) -> None:
+def check_same_shape(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> None:
     if tuple(pred.shape) != tuple(target.shape):
         raise ValueError(
-            f"target must have the shape of pred {tuple(pred.shape)}, got {tuple(target.shape)}"
+            f"{names[1]} must have the shape of {names[0]} {tuple(pred.shape)}, got {tuple(target.shape)}"
         )
 
 
@@ -86,7 +90,8 @@ def check_soft_target(xp: Any, target: Array) -> None:
     check_unit_interval(xp, "target", target, "soft labels")
 
 
-def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: int | None) -> None:
+def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
+                       name: str = "target") -> None:
     values = target.detach() if B.is_torch(target) else target
     if ignore_index is not None:
         values = values[values != ignore_index]
@@ -97,7 +102,7 @@ def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: i
         allowed = f"[0, {num_classes - 1}]"
         if ignore_index is not None:
             allowed += f" or ignore_index={ignore_index}"
-        raise ValueError(f"target holds class indices in [{low}, {high}]; expected {allowed}")
+        raise ValueError(f"{name} holds class indices in [{low}, {high}]; expected {allowed}")
 
 
 def classify_target(pred: Array, target: Array, axis: int) -> str:
@@ -133,9 +138,21 @@ def check_reduction(reduction: Any, allowed: tuple[str, ...] = REDUCTIONS) -> No
         raise ValueError(f"reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}")
 
 
+def scalar_value(value: Any) -> Any:
+    """A Python number from a number, a NumPy scalar or a 0-d array/tensor; ``value`` itself otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Number):
+        return value.item() if hasattr(value, "item") else value
+    if (B.is_numpy(value) or B.is_torch(value)) and value.ndim == 0:
+        return value.item()
+    return value
+
+
 def check_number(name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool = False) -> float:
-    """A real number in [low, high] (or (low, high] with low_open)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A real number in [low, high] (or (low, high] with low_open); NumPy and 0-d scalars accepted."""
+    value = scalar_value(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     below = value <= low if low_open else value < low
     if below or value > high or math.isnan(value):
@@ -146,7 +163,10 @@ def check_number(name: str, value: Any, *, low: float, high: float = math.inf, l
 
 def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array) -> Array:
     """A per-class vector of length C with finite, non-negative entries, as an array like ``like``."""
-    vector = B.as_array_like(xp, value, like)
+    try:
+        vector = B.as_array_like(xp, value, like)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r} ({error})") from None
     if vector.ndim != 1 or vector.shape[0] != num_classes:
         raise ValueError(
             f"{name} must be a 1-D sequence with one entry per class ({num_classes}), "
@@ -158,6 +178,11 @@ def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: A
     return vector
 
 
-def check_ignore_index(ignore_index: Any) -> None:
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
-        raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
+def check_ignore_index(ignore_index: Any, name: str = "ignore_index") -> int | None:
+    """An int (NumPy integers and 0-d integer arrays accepted) or None."""
+    if ignore_index is None:
+        return None
+    value = scalar_value(ignore_index)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int or None, got {ignore_index!r}")
+    return int(value)

@@ -62,7 +62,8 @@ def binary_cross_entropy(
         from_logits: ``True`` if ``pred`` holds logits $z$, ``False`` for probabilities $p$.
         label_smoothing: $s \in [0, 1]$.
         pos_weight: $w_+ \ge 0$, a number or a 1-D array with one weight per channel
-            along ``axis`` (as ``torch.nn.BCEWithLogitsLoss(pos_weight=...)``).
+            along ``axis``. (``torch.nn.BCEWithLogitsLoss`` broadcasts a 1-D ``pos_weight``
+            against the *last* axis; pass ``axis=-1`` to get its behaviour.)
         axis: the channel axis that a per-channel ``pos_weight`` runs along.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
@@ -120,6 +121,7 @@ def _pos_weight(inputs: Any, pos_weight: Any, axis: int) -> Any:
     xp, like = inputs.xp, inputs.pred
     if pos_weight is None:
         return 1.0
+    pos_weight = V.scalar_value(pos_weight)
     if isinstance(pos_weight, (int, float)) and not isinstance(pos_weight, bool):
         return V.check_number("pos_weight", pos_weight, low=0.0)
     axis = V.check_axis(like, axis)
@@ -217,12 +219,14 @@ def categorical_cross_entropy(
     weight_c = 1.0 if weights is None else broadcast_class_vector(inputs, weights)
 
     if inputs.kind == "index":
-        loss = -true_class_term(inputs, _true_class_coefficient(inputs, weights, smoothing))
+        # ignored pixels get coefficient 0, so their log p never enters (no 0 * log 0 = NaN)
+        valid = 1.0 if inputs.valid is None else inputs.valid
+        loss = -true_class_term(inputs, _true_class_coefficient(inputs, weights, smoothing) * valid)
         if smoothing:
-            loss = loss - class_term(inputs, weight_c * smoothing / num_classes)
+            valid_c = 1.0 if inputs.valid is None else xp.expand_dims(inputs.valid, axis=1)
+            loss = loss - class_term(inputs, weight_c * smoothing / num_classes * valid_c)
         pixel_weight = class_weights_per_pixel(inputs, weights) if weights is not None else None
         if inputs.valid is not None:
-            loss = loss * inputs.valid
             pixel_weight = inputs.valid if pixel_weight is None else pixel_weight * inputs.valid
     else:
         y = inputs.soft * (1 - smoothing) + smoothing / num_classes if smoothing else inputs.soft

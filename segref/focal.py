@@ -181,18 +181,18 @@ def focal_loss(
     weights = _class_alpha(inputs, alpha)
     if inputs.kind == "index":
         p_true = B.take_class(xp, inputs.probs, inputs.index)
+        counted = xp.ones_like(p_true) if inputs.valid is None else inputs.valid
         if inputs.log_probs is not None:
             log_p_true = B.take_class(xp, inputs.log_probs, inputs.index)
-            ce = -log_p_true
+            ce = -counted * log_p_true
             modulation = B.power(xp, -xp.expm1(log_p_true), gamma)
         else:
-            ce = -B.xlogy(xp, xp.ones_like(p_true), p_true)
+            # ignored pixels get coefficient 0, so their log p never enters (no 0 * log 0 = NaN)
+            ce = -B.xlogy(xp, counted, p_true)
             modulation = B.power(xp, 1 - p_true, gamma)
         loss = modulation * ce
         if weights is not None:
             loss = loss * class_weights_per_pixel(inputs, weights)
-        if inputs.valid is not None:
-            loss = loss * inputs.valid
     else:
         y = inputs.soft if weights is None else inputs.soft * broadcast_class_vector(inputs, weights)
         if inputs.log_probs is not None:
@@ -208,6 +208,7 @@ def focal_loss(
 def _class_alpha(inputs: Any, alpha: Any) -> Any:
     if alpha is None:
         return None
+    alpha = V.scalar_value(alpha)
     if isinstance(alpha, (int, float)) and not isinstance(alpha, bool):
         alpha = [V.check_number("alpha", alpha, low=0.0)] * inputs.num_classes
     return V.check_class_vector(inputs.xp, "alpha", alpha, inputs.num_classes, inputs.probs)

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import _backend as B
 from . import _validation as V
 from ._reduction import finish, safe_divide
@@ -54,9 +56,22 @@ __all__ = [
 ]
 
 
-def _start(y_true: Array, y_pred: Array, reduction: str) -> tuple[Any, Array, Array]:
+NAMES = ("y_pred", "y_true")
+
+
+def _check_axis(y_pred: Array, axis: Any) -> None:
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise TypeError(f"axis must be an int (or a tuple of ints for dice), got {axis!r}")
+        if not -y_pred.ndim <= a < y_pred.ndim:
+            raise ValueError(f"axis={axis} is out of range for y_pred of shape {tuple(y_pred.shape)}")
+
+
+def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any) -> tuple[Any, Array, Array]:
     V.check_reduction(reduction, KERAS_REDUCTIONS)
-    xp = V.check_arrays(y_pred, y_true)
+    xp = V.check_arrays(y_pred, y_true, NAMES)
+    _check_axis(y_pred, axis)
     V.check_finite(xp, "y_pred", y_pred)
     dtype = B.compute_dtype(xp, y_pred)
     return xp, B.to_float(xp, y_pred, dtype), y_true
@@ -121,8 +136,8 @@ def binary_crossentropy(
         >>> float(binary_crossentropy(np.array([1.0]), np.array([0.0])))  # -log(1e-7)
         16.118096
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction)
-    V.check_same_shape(pred, y_true)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    V.check_same_shape(pred, y_true, NAMES)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, 2)
     if from_logits:
         values = -(y * B.log_sigmoid(xp, pred) + (1 - y) * B.log_sigmoid(xp, -pred))
@@ -171,8 +186,8 @@ def categorical_crossentropy(
         >>> float(categorical_crossentropy(np.array([0.0, 1.0]), np.array([2.0, 6.0])))  # -log 0.75
         0.287682
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction)
-    V.check_same_shape(pred, y_true)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    V.check_same_shape(pred, y_true, NAMES)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, pred.shape[-1])
     if from_logits:
         log_p = B.log_softmax(xp, pred, axis=axis)
@@ -219,17 +234,19 @@ def sparse_categorical_crossentropy(
         >>> float(sparse_categorical_crossentropy(y_true, y_pred, ignore_class=7, reduction="sum_over_batch_size"))
         0.164252
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
     class_axis = V.check_axis(pred, axis) if pred.ndim > 1 else 0
     if y_true.ndim == pred.ndim and y_true.shape[class_axis] == 1:
         y_true = xp.squeeze(y_true, axis=class_axis)
+    if B.is_floating(y_true) or B.is_bool(y_true):  # Keras casts labels to int, as here
+        y_true = y_true.long() if B.is_torch(y_true) else y_true.astype(np.int64)
     if not B.is_integer(y_true):
         raise TypeError(f"y_true must hold integer class labels, got dtype {y_true.dtype}")
     expected = tuple(s for i, s in enumerate(pred.shape) if i != class_axis)
     if tuple(y_true.shape) != expected:
         raise ValueError(f"y_true must have shape {expected} (y_pred without axis {axis}), got {tuple(y_true.shape)}")
-    V.check_ignore_index(ignore_class)
-    V.check_index_target(xp, y_true, pred.shape[class_axis], ignore_class)
+    ignore_class = V.check_ignore_index(ignore_class, "ignore_class")
+    V.check_index_target(xp, y_true, pred.shape[class_axis], ignore_class, name="y_true")
     valid = None
     labels = y_true
     if ignore_class is not None:
@@ -274,8 +291,10 @@ def dice(y_true: Array, y_pred: Array, *, axis: int | tuple[int, ...] | None = N
         >>> float(dice(y_true, y_pred))  # 1 - 3.4 / (2 + 2.2 + 1e-7)
         0.190476
     """
-    xp = V.check_arrays(y_pred, y_true)
-    V.check_same_shape(y_pred, y_true)
+    xp = V.check_arrays(y_pred, y_true, NAMES)
+    V.check_same_shape(y_pred, y_true, NAMES)
+    if axis is not None:
+        _check_axis(y_pred, axis)
     pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
     y = B.to_float(xp, y_true, pred.dtype)
     intersection = xp.sum(y * pred, axis=axis)
@@ -328,8 +347,8 @@ def binary_focal_crossentropy(
         >>> float(binary_focal_crossentropy(np.array([1.0]), np.array([0.9])))
         0.00105361
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction)
-    V.check_same_shape(pred, y_true)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, 2)
     p = 1 / (1 + xp.exp(-pred)) if from_logits else pred
@@ -383,8 +402,8 @@ def categorical_focal_crossentropy(
         >>> float(categorical_focal_crossentropy(np.array([1.0, 0.0]), np.array([0.9, 0.1])))
         0.000263401
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction)
-    V.check_same_shape(pred, y_true)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
     alpha = V.check_number("alpha", alpha, low=0.0)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, pred.shape[-1])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import _backend as B
 from . import _validation as V
 from ._reduction import finish, reduce, safe_divide
@@ -23,10 +25,13 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
     for name, x in (("pred", pred), ("target", target)):
         if not (B.is_numpy(x) or B.is_torch(x)):
             raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
-        if not B.is_integer(x):
+        if not (B.is_integer(x) or B.is_bool(x)):
             raise TypeError(
-                f"{name} must be an integer label map, got dtype {x.dtype}; take the argmax over classes first"
+                f"{name} must be an integer (or boolean) label map, got dtype {x.dtype}; "
+                "for scores or probabilities take the argmax over classes first"
             )
+    if B.is_bool(pred) or B.is_bool(target):  # a boolean mask is the label map of classes {0, 1}
+        pred, target = (x.long() if B.is_torch(x) else x.astype(np.int64) for x in (pred, target))
     if B.is_torch(pred) != B.is_torch(target):
         raise TypeError("pred and target must come from the same library")
     V.check_same_shape(pred, target)
@@ -34,7 +39,7 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
         raise ValueError(f"pred is empty or has no batch axis (shape {tuple(pred.shape)})")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-    V.check_ignore_index(ignore_index)
+    ignore_index = V.check_ignore_index(ignore_index)
     xp = B.namespace(pred, target)
     V.check_index_target(xp, target, num_classes, ignore_index)
     valid = xp.ones_like(target, dtype=xp.bool) if ignore_index is None else target != ignore_index
@@ -162,9 +167,8 @@ def iou_score(
 
 
 def _check_unit(name: str, value: Any) -> tuple[Any, Any]:
+    value = V.scalar_value(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        import numpy as np
-
         value = np.asarray(float(value))
     if not (B.is_numpy(value) or B.is_torch(value)):
         raise TypeError(f"{name} must be a number, numpy.ndarray or torch.Tensor, got {type(value).__name__}")

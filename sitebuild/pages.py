@@ -40,10 +40,15 @@ NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 OWN_FLAGS = {"exec", "cuda"}
 
 
+SHORTEST_ROUNDED = 4
+
+
 class NumberChecker(doctest.OutputChecker):
     """Doctest output checker where a number matches when it rounds to the digits written.
 
-    ``0.780324`` accepts any printed value within 0.5e-6 of it; integers must match exactly.
+    ``0.780324`` accepts any printed value within 0.5e-6 of it. Numbers written with
+    fewer than 4 decimals (``0.5``, ``1.0``, integers) must match to 1e-9: a page that
+    shows ``0.5`` claims exactly one half, not anything in [0.45, 0.55].
     """
 
     def check_output(self, want: str, got: str, optionflags: int) -> bool:
@@ -63,10 +68,12 @@ class NumberChecker(doctest.OutputChecker):
 
 
 def _close(written: str, printed: str) -> bool:
+    """Rounding semantics for numbers written with 4 or more decimals (or in e-notation);
+    a shorter number (1.0, 0.5, 0.25) claims an exact value and must match to 1e-9."""
     mantissa, _, exponent = written.lower().partition("e")
-    if "." not in mantissa and not exponent:
-        return float(written) == float(printed)
     decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    if decimals < SHORTEST_ROUNDED and not exponent:
+        return abs(float(written) - float(printed)) <= 1e-9 * max(1.0, abs(float(written)))
     tolerance = 0.5 * 10.0 ** (int(exponent or 0) - decimals)
     return abs(float(written) - float(printed)) <= tolerance * (1 + 1e-9)
 

@@ -162,7 +162,7 @@ def test_option_values():
 
 def test_metric_errors():
     y = np.array([[0, 1, 2]])
-    with pytest.raises(TypeError, match=r"pred must be an integer label map, got dtype float64; take the argmax"):
+    with pytest.raises(TypeError, match=r"pred must be an integer \(or boolean\) label map, got dtype float64; for scores or probabilities take the argmax"):
         segref.dice_score(y.astype(float), y, num_classes=3)
     with pytest.raises(ValueError, match=r"pred holds class indices in \[0, 5\]; expected \[0, 2\]"):
         segref.iou_score(np.array([[0, 1, 5]]), y, num_classes=3)
@@ -175,3 +175,41 @@ def test_keras_module_errors():
         sk.binary_crossentropy(np.ones(3), np.ones(3) / 2, reduction="mean")
     with pytest.raises(ValueError, match=r"y_true must have shape \(3,\)"):
         sk.sparse_categorical_crossentropy(np.array([0, 1]), np.full((3, 2), 0.5))
+
+
+@pytest.mark.parametrize("fn", CLASS_LOSSES)
+def test_single_channel_softmax_is_refused(fn):
+    z = torch.randn(2, 1, 4, 4)
+    with pytest.raises(ValueError, match=r"pred has a single class along axis 1 .*use multilabel=True"):
+        fn(z, torch.zeros(2, 4, 4, dtype=torch.long), from_logits=True)
+
+
+def test_numpy_and_zero_dim_scalars_are_accepted_as_options():
+    z, y = class_inputs()
+    want = segref.categorical_cross_entropy(z, y, from_logits=True, label_smoothing=0.25, ignore_index=255)
+    got = segref.categorical_cross_entropy(z, y, from_logits=True, label_smoothing=np.float32(0.25),
+                                           ignore_index=np.int64(255))
+    torch.testing.assert_close(got, want)
+    zb, yb = binary_inputs()
+    torch.testing.assert_close(segref.binary_cross_entropy(zb, yb, from_logits=True, pos_weight=torch.tensor(2.0)),
+                               segref.binary_cross_entropy(zb, yb, from_logits=True, pos_weight=2.0))
+    torch.testing.assert_close(segref.focal_loss(z, y, from_logits=True, gamma=torch.tensor(2.0)),
+                               segref.focal_loss(z, y, from_logits=True, gamma=2.0))
+    with pytest.raises(TypeError, match=r"class_weights must be a sequence of 3 numbers, got 'abc'"):
+        segref.categorical_cross_entropy(z, y, from_logits=True, class_weights="abc")
+
+
+def test_boolean_masks_are_label_maps():
+    target = np.array([[True, True, False, False]])
+    pred = np.array([[True, False, False, False]])
+    # foreground: TP 1, FN 1 -> Dice 2/3
+    assert float(segref.dice_score(pred, target, num_classes=2, include_background=False)) == pytest.approx(2 / 3)
+
+
+def test_keras_module_names_its_arguments_and_checks_axis():
+    with pytest.raises(ValueError, match=r"y_true must have the shape of y_pred \(2,\), got \(3,\)"):
+        sk.binary_crossentropy(np.ones(3), np.full(2, 0.5))
+    with pytest.raises(ValueError, match=r"axis=5 is out of range for y_pred of shape \(3,\)"):
+        sk.dice(np.ones(3), np.ones(3), axis=5)
+    with pytest.raises(ValueError, match=r"y_true holds class indices in \[0, 4\]; expected \[0, 1\]"):
+        sk.sparse_categorical_crossentropy(np.array([0, 4]), np.full((2, 2), 0.5))

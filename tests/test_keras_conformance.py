@@ -152,3 +152,14 @@ def test_keras_clipped_bce_differs_from_the_exact_formula():
     assert float(sk.binary_crossentropy(np.array([1.0]), np.array([0.0]))) == pytest.approx(keras_value, rel=1e-6)
     with np.errstate(divide="ignore"):
         assert float(segref.binary_cross_entropy(np.array([0.0]), np.array([1.0]), from_logits=False)) == np.inf
+
+
+def test_sparse_float_labels_and_class_axis_first():
+    """Keras casts float labels to int, and honours a non-last class axis."""
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(2, 3, 4, 4))
+    labels = rng.integers(0, 3, size=(2, 4, 4)).astype(np.float64)
+    for axis, pred, y in ((-1, np.moveaxis(z, 1, -1), labels), (1, z, labels)):
+        want = keras.losses.sparse_categorical_crossentropy(y, pred, from_logits=True, axis=axis)
+        got = sk.sparse_categorical_crossentropy(y, pred, from_logits=True, axis=axis)
+        assert_close(got, _numpy(want), rtol=1e-6, atol=1e-7)

@@ -118,3 +118,30 @@ def test_index_targets_are_not_expanded_to_one_hot():
     one_hot_bytes = probs.nbytes
     # validation and the p * p-free sums need at most a few (N, C, H*W)-sized float buffers or less
     assert peak < 1.5 * one_hot_bytes
+
+
+@pytest.mark.parametrize("fn", [segref.categorical_cross_entropy, segref.focal_loss, segref.dice_ce_loss])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_ignored_pixel_with_zero_probability_is_not_nan(fn, smoothing):
+    """An ignored pixel is relabelled internally; its zero probabilities must not leak 0 * log 0."""
+    p = torch.tensor([[[0.0, 0.7], [1.0, 0.3]]], requires_grad=True)  # pixel 0: p = (0, 1), ignored
+    y = torch.tensor([[255, 0]])
+    extra = {"label_smoothing": smoothing} if fn is not segref.focal_loss else {}
+    loss = fn(p, y, from_logits=False, ignore_index=255, **extra)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.all(torch.isfinite(p.grad))
+    assert torch.all(p.grad[..., 0] == 0)  # the ignored pixel gets no gradient
+    if fn is segref.categorical_cross_entropy and smoothing == 0.0:
+        assert loss.item() == pytest.approx(-np.log(0.7), rel=1e-6)
+
+
+@pytest.mark.parametrize("num_classes", [3, 21])
+def test_bfloat16_probabilities_are_accepted(num_classes):
+    """A softmax computed in bfloat16 sums to 1 only to bfloat16 rounding."""
+    z = torch.randn(2, num_classes, 8, 8, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, num_classes, (2, 8, 8), generator=torch.Generator().manual_seed(1))
+    p16 = torch.softmax(z.bfloat16(), dim=1)
+    got = segref.dice_loss(p16, y, from_logits=False)
+    want = segref.dice_loss(p16.float() / p16.float().sum(1, keepdim=True), y, from_logits=False)
+    assert got.dtype == torch.bfloat16
+    assert got.float().item() == pytest.approx(want.item(), abs=2e-2)

@@ -87,6 +87,10 @@ def test_cuda_blocks_run_where_cuda_exists(monkeypatch):
     ("[0.5, 0.666667]", "[0.5, 0.6666666666666666]", True),
     ("1e-07", "1.0000000827e-07", True),
     ("1e-07", "1.6e-07", False),
+    ("0.5", "0.5000000000001", True),
+    ("0.5", "0.52", False),
+    ("(1.0, 0.0)", "(1.0, 0.03)", False),
+    ("0.4", "0.40000001", False),
 ])
 def test_number_checker(want, got, ok):
     checker = NumberChecker()
