@@ -18,10 +18,6 @@ Array = Any
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _describe(x: Array) -> str:
-    return f"{type(x).__module__}.{type(x).__name__} of shape {tuple(x.shape)} and dtype {x.dtype}"
-
-
 def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
     """Both arrays NumPy or both torch (same device); pred floating and non-empty. Returns xp."""
     pred_name, target_name = names

@@ -48,10 +48,9 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
         low, high = int(xp.min(pred_values)), int(xp.max(pred_values))
         if low < 0 or high >= num_classes:
             raise ValueError(f"pred holds class indices in [{low}, {high}]; expected [0, {num_classes - 1}]")
-    safe = lambda x: xp.where(valid, x, xp.zeros_like(x))  # noqa: E731
-    if B.is_torch(pred):
-        pred, target = pred.long(), target.long()
-    matrix = B.confusion_counts(xp, safe(pred), safe(target), valid, num_classes)
+    # int64 before forming target * C + pred: uint8 maps would overflow
+    pred, target = (x.long() if B.is_torch(x) else x.astype(np.int64) for x in (pred, target))
+    matrix = B.confusion_counts(xp, pred, target, valid, num_classes)  # ignored pixels count nowhere
     true_positive = xp.sum(matrix * xp.eye(num_classes, dtype=matrix.dtype, device=_device(matrix)), axis=2)
     false_negative = xp.sum(matrix, axis=2) - true_positive
     false_positive = xp.sum(matrix, axis=1) - true_positive

@@ -246,3 +246,14 @@ def test_modules_equal_functions_and_move_buffers():
     assert "class_weights" in dict(module.named_buffers())
     with pytest.raises(TypeError, match="unknown option"):
         BinaryCrossEntropyLoss(from_logit=True)
+
+
+def test_metrics_on_uint8_maps_with_ignore_255():
+    """target * C + pred must not overflow in uint8."""
+    y = np.array([[0, 1, 2, 255]], dtype=np.uint8)
+    pred = np.array([[0, 1, 1, 0]], dtype=np.uint8)
+    # class 0: TP 1 -> 1; class 1: TP 1, FP 1 -> 2/3; class 2: FN 1 -> 0
+    np.testing.assert_allclose(segref.dice_score(pred, y, num_classes=3, ignore_index=255, reduction="none"),
+                               [[1.0, 2 / 3, 0.0]])
+    np.testing.assert_allclose(segref.dice_score(torch.from_numpy(pred), torch.from_numpy(y), num_classes=3,
+                                                 ignore_index=255, reduction="none"), [[1.0, 2 / 3, 0.0]])
