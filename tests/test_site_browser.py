@@ -76,7 +76,7 @@ _NO_CHROMIUM = (f"Chromium not found at {CHROMIUM}: install it with `apt-get ins
 if not CHROMIUM.exists() and os.environ.get("CI"):
     raise RuntimeError(_NO_CHROMIUM + "; .ci/run installs it, so in CI this is a failure, not a skip")
 if not CHROMIUM.exists():
-    pytest.skip(_NO_CHROMIUM, allow_module_level=True)  # reason names the install command
+    pytest.skip(reason=_NO_CHROMIUM, allow_module_level=True)  # Chromium not available: says how to install it
 sync_api = pytest.importorskip(
     "playwright.sync_api",
     reason='playwright is not installed: `pip install -e ".[test]"` (or `pip install playwright`); '
