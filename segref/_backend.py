@@ -10,6 +10,7 @@ libraries.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import array_api_compat
@@ -69,6 +70,15 @@ def _torch() -> Any:
     return torch
 
 
+def as_int64(x: Array) -> Array:
+    """Labels as int64 (from bool, uint8, int32, ... or float), so index arithmetic cannot overflow."""
+    return x.long() if is_torch(x) else x.astype(np.int64, copy=False)
+
+
+def device(x: Array) -> Any:
+    return array_api_compat.device(x)
+
+
 def compute_dtype(xp: Any, pred: Array) -> Any:
     """Working precision: float32 for half inputs (their sums overflow), else pred's dtype."""
     return xp.float32 if is_half(pred) else pred.dtype
@@ -79,7 +89,7 @@ def to_float(xp: Any, x: Array, dtype: Any) -> Array:
 
 
 def scalar_like(xp: Any, value: float, like: Array) -> Array:
-    return xp.asarray(value, dtype=like.dtype, device=array_api_compat.device(like))
+    return xp.asarray(value, dtype=like.dtype, device=device(like))
 
 
 def as_array_like(xp: Any, value: Any, like: Array) -> Array:
@@ -87,7 +97,7 @@ def as_array_like(xp: Any, value: Any, like: Array) -> Array:
     if is_torch(like) and is_torch(value):
         return value.to(device=like.device, dtype=like.dtype)
     host = np.asarray(value.detach().cpu() if is_torch(value) else value, dtype=np.float64)
-    return xp.asarray(host, dtype=like.dtype, device=array_api_compat.device(like))
+    return xp.asarray(host, dtype=like.dtype, device=device(like))
 
 
 def softplus(xp: Any, z: Array) -> Array:
@@ -115,12 +125,9 @@ def log_softmax(xp: Any, z: Array, axis: int) -> Array:
 def xlogy(xp: Any, y: Array, p: Array) -> Array:
     """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0."""
     absent = y == 0
-    guarded = xp.where(absent, xp.ones_like(p), p)
-    if is_numpy(p):
-        with np.errstate(divide="ignore"):  # log 0 = -inf is the formula's value, not an accident
-            log_p = xp.log(guarded)
-    else:
-        log_p = xp.log(guarded)
+    # NumPy would warn about log 0 = -inf, which is the formula's value here, not an accident
+    with np.errstate(divide="ignore") if is_numpy(p) else contextlib.nullcontext():
+        log_p = xp.log(xp.where(absent, xp.ones_like(p), p))
     return xp.where(absent, xp.zeros_like(p), y * log_p)
 
 

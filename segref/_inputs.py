@@ -93,9 +93,7 @@ def prepare_classes(
     index = soft = valid = None
     if kind == "index":
         V.check_index_target(xp, target, num_classes, ignore_index)
-        index = target if B.is_torch(target) else target.astype(int, copy=False)
-        if B.is_torch(index):
-            index = index.long()
+        index = B.as_int64(target)
         if ignore_index is not None:
             ignored = index == ignore_index
             if bool(xp.any(ignored)):

@@ -18,8 +18,8 @@ Array = Any
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
-    """Both arrays NumPy or both torch (same device); pred floating and non-empty. Returns xp."""
+def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
+    """Both arrays NumPy or both torch tensors on the same device. Returns xp."""
     pred_name, target_name = names
     for name, x in ((pred_name, pred), (target_name, target)):
         if not (B.is_numpy(x) or B.is_torch(x)):
@@ -33,6 +33,13 @@ def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "
         raise ValueError(
             f"{pred_name} and {target_name} must be on the same device, got {pred.device} and {target.device}"
         )
+    return B.namespace(pred, target)
+
+
+def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
+    """Both arrays NumPy or both torch (same device); pred floating and non-empty. Returns xp."""
+    xp = check_library(pred, target, names)
+    pred_name, target_name = names
     if not B.is_floating(pred):
         raise TypeError(
             f"{pred_name} must be a floating-point array of logits or probabilities, got dtype {pred.dtype}; "
@@ -41,7 +48,7 @@ def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "
     for name, x in ((pred_name, pred), (target_name, target)):
         if math.prod(x.shape) == 0:
             raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); expected at least one element")
-    return B.namespace(pred, target)
+    return xp
 
 
 def check_finite(xp: Any, name: str, x: Array) -> None:

@@ -32,11 +32,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from . import _backend as B
 from . import _validation as V
-from ._reduction import finish, safe_divide
+from ._reduction import finish, reduce
 
 Array = Any
 
@@ -78,14 +76,10 @@ def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any) -> tuple[Any
 
 
 def _reduce(xp: Any, values: Array, reduction: str, out_dtype: Any, valid: Array | None = None) -> Array:
-    if reduction == "sum":
-        values = xp.sum(values)
-    elif reduction == "sum_over_batch_size":
-        if valid is None:
-            values = xp.mean(values)
-        else:
-            values = safe_divide(xp, xp.sum(values), xp.sum(B.to_float(xp, valid, values.dtype)), when_zero=0.0)
-    return finish(xp, values, out_dtype)
+    """Keras' "sum_over_batch_size" is the mean, over the non-ignored values when ``valid`` is given."""
+    counts = None if valid is None else B.to_float(xp, valid, values.dtype)
+    mean_or_sum = "mean" if reduction == "sum_over_batch_size" else reduction
+    return finish(xp, reduce(xp, values, mean_or_sum, counts=counts), out_dtype)
 
 
 def _smooth(y: Array, smoothing: float, classes: int) -> Array:
@@ -239,7 +233,7 @@ def sparse_categorical_crossentropy(
     if y_true.ndim == pred.ndim and y_true.shape[class_axis] == 1:
         y_true = xp.squeeze(y_true, axis=class_axis)
     if B.is_floating(y_true) or B.is_bool(y_true):  # Keras casts labels to int, as here
-        y_true = y_true.long() if B.is_torch(y_true) else y_true.astype(np.int64)
+        y_true = B.as_int64(y_true)
     if not B.is_integer(y_true):
         raise TypeError(f"y_true must hold integer class labels, got dtype {y_true.dtype}")
     expected = tuple(s for i, s in enumerate(pred.shape) if i != class_axis)
@@ -256,7 +250,7 @@ def sparse_categorical_crossentropy(
         log_p = B.log_softmax(xp, pred, axis=class_axis)
     else:
         log_p = xp.log(_clip(xp, pred / xp.sum(pred, axis=class_axis, keepdims=True)))
-    labels = labels.long() if B.is_torch(labels) else labels.astype(int, copy=False)
+    labels = B.as_int64(labels)
     values = -B.take_class(xp, xp.moveaxis(log_p, class_axis, 1) if pred.ndim > 1 else log_p[None], labels if pred.ndim > 1 else labels[None])
     if pred.ndim == 1:
         values = values[0]

@@ -22,25 +22,22 @@ __all__ = ["dice_score", "iou_score", "dice_from_jaccard", "jaccard_from_dice"]
 
 def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) -> tuple[Any, Array, Array, Array]:
     """Per-image (TP, FP, FN) of shape (N, C) from two integer label maps."""
+    xp = V.check_library(pred, target)
     for name, x in (("pred", pred), ("target", target)):
-        if not (B.is_numpy(x) or B.is_torch(x)):
-            raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
         if not (B.is_integer(x) or B.is_bool(x)):
             raise TypeError(
                 f"{name} must be an integer (or boolean) label map, got dtype {x.dtype}; "
                 "for scores or probabilities take the argmax over classes first"
             )
-    if B.is_bool(pred) or B.is_bool(target):  # a boolean mask is the label map of classes {0, 1}
-        pred, target = (x.long() if B.is_torch(x) else x.astype(np.int64) for x in (pred, target))
-    if B.is_torch(pred) != B.is_torch(target):
-        raise TypeError("pred and target must come from the same library")
+    # int64 labels: a boolean mask is the map of classes {0, 1}, and target * C + pred
+    # (the confusion-matrix index) would overflow in uint8
+    pred, target = B.as_int64(pred), B.as_int64(target)
     V.check_same_shape(pred, target)
     if pred.ndim < 1 or pred.shape[0] == 0 or min(pred.shape) == 0:
         raise ValueError(f"pred is empty or has no batch axis (shape {tuple(pred.shape)})")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
     ignore_index = V.check_ignore_index(ignore_index)
-    xp = B.namespace(pred, target)
     V.check_index_target(xp, target, num_classes, ignore_index)
     valid = xp.ones_like(target, dtype=xp.bool) if ignore_index is None else target != ignore_index
     pred_values = pred[valid]
@@ -48,19 +45,11 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
         low, high = int(xp.min(pred_values)), int(xp.max(pred_values))
         if low < 0 or high >= num_classes:
             raise ValueError(f"pred holds class indices in [{low}, {high}]; expected [0, {num_classes - 1}]")
-    # int64 before forming target * C + pred: uint8 maps would overflow
-    pred, target = (x.long() if B.is_torch(x) else x.astype(np.int64) for x in (pred, target))
     matrix = B.confusion_counts(xp, pred, target, valid, num_classes)  # ignored pixels count nowhere
-    true_positive = xp.sum(matrix * xp.eye(num_classes, dtype=matrix.dtype, device=_device(matrix)), axis=2)
+    true_positive = xp.sum(matrix * xp.eye(num_classes, dtype=matrix.dtype, device=B.device(matrix)), axis=2)
     false_negative = xp.sum(matrix, axis=2) - true_positive
     false_positive = xp.sum(matrix, axis=1) - true_positive
     return xp, true_positive, false_positive, false_negative
-
-
-def _device(x: Array) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
 
 
 def _hard_overlap(kind: str, pred: Array, target: Array, *, num_classes: int, include_background: bool,
