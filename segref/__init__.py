@@ -12,6 +12,7 @@ from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
 from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
 from .overlap import dice_loss, jaccard_loss, soft_dice_coefficient, soft_jaccard_index
+from ._validation import value_checks, value_checks_enabled
 from . import keras, testing  # noqa: E402  (segref.nn needs torch and is imported on first use)
 
 
@@ -37,5 +38,7 @@ __all__ = [
     "jaccard_loss",
     "soft_dice_coefficient",
     "soft_jaccard_index",
+    "value_checks",
+    "value_checks_enabled",
 ]
 __version__ = "0.1.0"

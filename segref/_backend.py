@@ -11,6 +11,7 @@ libraries.
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Any
 
 import array_api_compat
@@ -21,15 +22,20 @@ Array = Any
 
 def namespace(*arrays: Array) -> Any:
     """Return the array-API namespace shared by ``arrays`` (NumPy or torch)."""
+    if arrays and all(is_torch(x) for x in arrays):
+        import array_api_compat.torch
+
+        return array_api_compat.torch  # the same namespace, without the generic dispatch (and traceable)
     return array_api_compat.array_namespace(*arrays)
 
 
 def is_torch(x: Array) -> bool:
-    return array_api_compat.is_torch_array(x)
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def is_numpy(x: Array) -> bool:
-    return array_api_compat.is_numpy_array(x)
+    return isinstance(x, (np.ndarray, np.generic))
 
 
 def is_floating(x: Array) -> bool:
@@ -64,6 +70,12 @@ def machine_epsilon(x: Array) -> float:
     return float(np.finfo(x.dtype).eps)
 
 
+def compiling() -> bool:
+    """True while ``torch.compile`` traces the calling code (data-dependent checks must not run)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and torch.compiler.is_compiling()
+
+
 def _torch() -> Any:
     import torch
 
@@ -76,7 +88,7 @@ def as_int64(x: Array) -> Array:
 
 
 def device(x: Array) -> Any:
-    return array_api_compat.device(x)
+    return x.device if is_torch(x) else array_api_compat.device(x)
 
 
 def compute_dtype(xp: Any, pred: Array) -> Any:

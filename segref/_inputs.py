@@ -1,13 +1,22 @@
-"""Turning (pred, target) into the quantities every loss formula uses.
+"""Turning (pred, target) into the quantities every loss formula uses: one prepared input.
 
-All class-wise losses see the class axis at position 1 and work in the
-compute precision (float32 for half inputs). Integer targets stay integer maps:
-only the true-class probability is gathered, never a one-hot tensor.
+Every check lives here and runs once per call, however many terms a loss
+combines: shapes, dtypes, devices and options always; the values (finite,
+labels in range, probabilities in [0, 1] summing to 1) through one
+``ValueChecks``, at most one host synchronisation. Class-wise losses then see the
+class axis at position 1 in the compute precision (float32 for half inputs).
+Integer targets stay integer maps: only the true-class value is gathered, never
+a one-hot tensor.
+
+The steps (cross-entropy term, overlap statistics, focal term) read a prepared
+input. On torch with logits and an index target they read one fused softmax
+(``SoftmaxTerms``, computed once and shared by compound losses); otherwise they
+compute the same formulas with array-API operations on NumPy or torch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import _backend as B
@@ -22,28 +31,84 @@ class BinaryInputs:
     pred: Array  # logits or probabilities, compute dtype
     target: Array  # soft labels in [0, 1], compute dtype
     out_dtype: Any
+    from_logits: bool
+    pos_weight: Any = 1.0  # a number, or an array broadcasting against pred
 
 
-def prepare_binary(pred: Array, target: Array, *, from_logits: bool) -> BinaryInputs:
+def prepare_binary(pred: Array, target: Array, *, from_logits: bool, pos_weight: Any = None,
+                   axis: int = 1) -> BinaryInputs:
+    """Validate an element-wise (pred, target) pair; ``pos_weight`` is a number or one weight per ``axis`` entry."""
     xp = V.check_arrays(pred, target)
-    V.check_pred(xp, pred, from_logits)
+    V.check_from_logits(from_logits)
     V.check_same_shape(pred, target)
-    V.check_soft_target(xp, target)
+    V.check_target_dtype(target)
     dtype = B.compute_dtype(xp, pred)
-    return BinaryInputs(xp, B.to_float(xp, pred, dtype), B.to_float(xp, target, dtype), pred.dtype)
+    inputs = BinaryInputs(xp, B.to_float(xp, pred, dtype), B.to_float(xp, target, dtype), pred.dtype,
+                          from_logits)
+    checks = V.ValueChecks()
+    if pos_weight is not None:
+        inputs.pos_weight = _pos_weight(inputs, pos_weight, axis, checks)
+    if checks.enabled:
+        _check_pred_values(checks, pred, from_logits)
+        checks.unit_interval("target", target, V.value_range(target), "soft labels")
+    checks.run()
+    return inputs
+
+
+def _pos_weight(inputs: BinaryInputs, pos_weight: Any, axis: Any, checks: V.ValueChecks) -> Any:
+    xp, like = inputs.xp, inputs.pred
+    pos_weight = V.scalar_value(pos_weight)
+    if isinstance(pos_weight, (int, float)) and not isinstance(pos_weight, bool):
+        return V.check_number("pos_weight", pos_weight, low=0.0)
+    axis = V.check_axis(like, axis)
+    vector = V.check_class_vector(xp, "pos_weight", pos_weight, like.shape[axis], like, checks)
+    shape = tuple(like.shape[axis] if i == axis else 1 for i in range(like.ndim))
+    return xp.reshape(vector, shape)
+
+
+def _check_pred_values(checks: V.ValueChecks, pred: Array, from_logits: bool) -> None:
+    span = V.value_range(pred)
+    if from_logits:
+        checks.finite("pred", pred, span)
+    else:
+        checks.unit_interval("pred", pred, span, "probabilities (pass from_logits=True for logits)")
 
 
 @dataclass
 class ClassInputs:
     xp: Any
-    probs: Array  # (N, C, *spatial) probabilities
-    log_probs: Array | None  # (N, C, *spatial), only when computed from logits
+    scores: Array  # (N, C, *spatial): logits, or probabilities when not from_logits; compute dtype
+    from_logits: bool
+    multilabel: bool
     kind: str  # "index" or "soft"
-    index: Array | None  # (N, *spatial) integer map, ignored pixels replaced by class 0
+    index: Array | None  # (N, *spatial) int64 map, ignored pixels replaced by class 0
     soft: Array | None  # (N, C, *spatial) soft / one-hot target
-    valid: Array | None  # (N, *spatial) 1 for counted pixels, 0 for ignored; None when none ignored
+    valid: Array | None  # (N, *spatial) 1 for counted pixels, 0 for ignored; None without ignore_index
     num_classes: int
     out_dtype: Any
+    vectors: dict[str, Array | None] = field(default_factory=dict)
+    _log_probs: Array | None = field(default=None, repr=False)
+    _probs: Array | None = field(default=None, repr=False)
+
+    @property
+    def fused(self) -> bool:
+        """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target)."""
+        return B.is_torch(self.scores) and self.from_logits and not self.multilabel and self.kind == "index"
+
+    @property
+    def log_probs(self) -> Array | None:
+        """log p (N, C, *spatial) from logits, computed once; None for probability inputs."""
+        if self.from_logits and self._log_probs is None:
+            z = self.scores
+            self._log_probs = B.log_sigmoid(self.xp, z) if self.multilabel else B.log_softmax(self.xp, z, axis=1)
+        return self._log_probs
+
+    @property
+    def probs(self) -> Array:
+        """p (N, C, *spatial), computed once."""
+        if self._probs is None:
+            self._probs = self.xp.exp(self.log_probs) if self.from_logits else self.scores
+        return self._probs
 
 
 def _move_class_axis(xp: Any, x: Array, axis: int) -> Array:
@@ -58,12 +123,19 @@ def prepare_classes(
     axis: int,
     ignore_index: int | None = None,
     multilabel: bool = False,
+    class_vectors: dict[str, Any] | None = None,
 ) -> ClassInputs:
-    """Validate a class-wise (pred, target) pair and bring it to (N, C, *spatial) probabilities."""
+    """Validate a class-wise (pred, target) pair and bring it to the (N, C, *spatial) layout.
+
+    ``class_vectors`` maps option names to per-class values (a sequence or array of
+    C values, one number for every class, or None); they are checked with the
+    call's value checks and returned in ``inputs.vectors`` as (C,) arrays.
+    """
     xp = V.check_arrays(pred, target)
     axis = V.check_axis(pred, axis)
     ignore_index = V.check_ignore_index(ignore_index)
-    V.check_pred(xp, pred, from_logits)
+    V.check_from_logits(from_logits)
+    V.check_flag("multilabel", multilabel)
     kind = V.classify_target(pred, target, axis)
     num_classes = pred.shape[axis]
     if num_classes < 2 and not multilabel:
@@ -79,62 +151,89 @@ def prepare_classes(
         )
     if ignore_index is not None and kind != "index":
         raise ValueError("ignore_index applies to class-index targets only; got a target shaped like pred")
+    if kind == "soft":
+        V.check_target_dtype(target)
     dtype = B.compute_dtype(xp, pred)
-    z = _move_class_axis(xp, B.to_float(xp, pred, dtype), axis)
+    scores = _move_class_axis(xp, B.to_float(xp, pred, dtype), axis)
 
-    if not from_logits and not multilabel:
-        _check_distribution(xp, z, pred, axis)
-    if from_logits:
-        log_probs = B.log_sigmoid(xp, z) if multilabel else B.log_softmax(xp, z, axis=1)
-        probs = xp.exp(log_probs)
-    else:
-        log_probs, probs = None, z
-
+    checks = V.ValueChecks()
+    if checks.enabled:
+        _check_pred_values(checks, pred, from_logits)
+        if not from_logits and not multilabel:
+            _check_distribution(checks, xp, scores, pred, axis)
     index = soft = valid = None
     if kind == "index":
-        V.check_index_target(xp, target, num_classes, ignore_index)
         index = B.as_int64(target)
         if ignore_index is not None:
-            ignored = index == ignore_index
-            if bool(xp.any(ignored)):
-                valid = B.to_float(xp, ~ignored, dtype)
-                index = xp.where(ignored, xp.zeros_like(index), index)
+            counted = index != ignore_index
+            valid = B.to_float(xp, counted, dtype)
+            index = xp.where(counted, index, xp.zeros_like(index))
+        if checks.enabled:
+            low, high = V.value_range(index)
+            checks.require((low >= 0) & (high < num_classes),
+                           lambda: V.index_target_message(xp, target, num_classes, ignore_index))
     else:
-        V.check_soft_target(xp, target)
+        if checks.enabled:
+            checks.unit_interval("target", target, V.value_range(target), "soft labels")
         soft = _move_class_axis(xp, B.to_float(xp, target, dtype), axis)
-    return ClassInputs(xp, probs, log_probs, kind, index, soft, valid, num_classes, pred.dtype)
+    vectors = {}
+    for name, value in (class_vectors or {}).items():
+        if isinstance(value, float):
+            value = [value] * num_classes
+        vectors[name] = None if value is None else V.check_class_vector(xp, name, value, num_classes, scores, checks)
+    checks.run()
+    return ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, pred.dtype,
+                       vectors)
 
 
-def _check_distribution(xp: Any, probs: Array, pred: Array, axis: int) -> None:
+def _check_distribution(checks: V.ValueChecks, xp: Any, probs: Array, pred: Array, axis: int) -> None:
     """Sums over classes equal 1 up to the rounding of pred's own dtype (C roundings of eps/2 each)."""
-    values = probs.detach() if B.is_torch(probs) else probs
-    sums = xp.sum(values, axis=1)
+    sums = xp.sum(probs.detach() if B.is_torch(probs) else probs, axis=1)
     eps = B.machine_epsilon(pred)
     tolerance = max(1e-6 if eps < 1e-10 else 1e-3, probs.shape[1] * eps)
-    low, high = float(xp.min(sums)), float(xp.max(sums))
-    if low < 1 - tolerance or high > 1 + tolerance:
-        raise ValueError(
+    low, high = V.value_range(sums)
+
+    def message() -> str:
+        return (
             f"pred holds probabilities that must sum to 1 over the class axis (axis={axis}), got sums in "
-            f"[{low:.6g}, {high:.6g}]; pass from_logits=True for logits"
+            f"[{float(low):.6g}, {float(high):.6g}]; pass from_logits=True for logits"
         )
+
+    checks.require((low >= 1 - tolerance) & (high <= 1 + tolerance), message)
 
 
 def class_weights_per_pixel(inputs: ClassInputs, weights: Array) -> Array:
     """w[y_i] for every pixel of an index target, shape (N, *spatial)."""
     xp = inputs.xp
-    return xp.take(weights, xp.reshape(inputs.index, (-1,)), axis=0).reshape(inputs.index.shape)
+    return xp.reshape(xp.take(weights, xp.reshape(inputs.index, (-1,)), axis=0), inputs.index.shape)
 
 
 def broadcast_class_vector(inputs: ClassInputs, vector: Array) -> Array:
     """A (C,) vector reshaped to (1, C, 1, ...) against (N, C, *spatial)."""
-    shape = (1, inputs.num_classes) + (1,) * (inputs.probs.ndim - 2)
+    shape = (1, inputs.num_classes) + (1,) * (inputs.scores.ndim - 2)
     return inputs.xp.reshape(vector, shape)
 
 
-def true_class_term(inputs: ClassInputs, coefficient: Any) -> Array:
+def softmax_terms(inputs: ClassInputs, *, overlap: bool, class_vector: Array | None = None) -> Any:
+    """The fused kernel's ``SoftmaxTerms`` for ``inputs.fused`` inputs; shapes (N, *spatial) and (N, C)."""
+    from ._torch_kernels import SoftmaxTerms, softmax_index_terms
+
+    z, index, valid = inputs.scores, inputs.index, inputs.valid
+    n, c = z.shape[0], z.shape[1]
+    terms = softmax_index_terms(
+        z.reshape(n, c, -1), index.reshape(n, -1), None if valid is None else valid.reshape(n, -1),
+        overlap=overlap, class_vector=class_vector,
+    )
+    log_p_true, weighted = (None if t is None else t.reshape(index.shape) for t in terms[:2])
+    return SoftmaxTerms(log_p_true, weighted, terms.intersection, terms.pred_sum)
+
+
+def true_class_term(inputs: ClassInputs, coefficient: Any, terms: Any = None) -> Array:
     """a_i log p_{i, y_i} for an index target, shape (N, *spatial); 0 where a_i = 0."""
     xp = inputs.xp
-    if inputs.log_probs is not None:
+    if terms is not None:
+        return coefficient * terms.log_p_true
+    if inputs.from_logits:
         return coefficient * B.take_class(xp, inputs.log_probs, inputs.index)
     p_true = B.take_class(xp, inputs.probs, inputs.index)
     return B.xlogy(xp, coefficient * xp.ones_like(p_true), p_true)
@@ -143,6 +242,6 @@ def true_class_term(inputs: ClassInputs, coefficient: Any) -> Array:
 def class_term(inputs: ClassInputs, coefficient: Any) -> Array:
     """sum_c a_ic log p_ic, shape (N, *spatial); terms with a_ic = 0 count 0."""
     xp = inputs.xp
-    if inputs.log_probs is not None:
+    if inputs.from_logits:
         return xp.sum(coefficient * inputs.log_probs, axis=1)
     return xp.sum(B.xlogy(xp, coefficient * xp.ones_like(inputs.probs), inputs.probs), axis=1)

@@ -11,11 +11,140 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from . import _backend as B
 
 Array = Any
 
 REDUCTIONS = ("mean", "sum", "none")
+
+_value_checks = True
+
+
+def value_checks_enabled() -> bool:
+    """Whether losses check the values of their inputs (finite, label range, probability range).
+
+    Examples:
+        >>> import segref
+        >>> segref.value_checks_enabled()
+        True
+    """
+    return _value_checks
+
+
+class value_checks:
+    """Turn the value checks of every loss on or off, for the program or inside a ``with`` block.
+
+    Shape, dtype, device and option checks always run: they cost nothing. Value checks
+    (finite predictions, labels in range, probabilities in $[0, 1]$ that sum to 1)
+    read the data: each loss runs all of them together and waits for one combined
+    answer, one host synchronisation per call. Turn them off for training after a
+    first checked step, as ``torch.set_grad_enabled`` turns off autograd. Under
+    ``torch.compile`` they are skipped (a compiled graph holds no data-dependent
+    branch); run the first step eagerly to have them.
+
+    Args:
+        enabled: ``True`` to check values (the default), ``False`` to skip the checks.
+
+    Examples:
+        >>> import torch, segref
+        >>> nan = torch.tensor([[float("nan"), 0.0]])
+        >>> with segref.value_checks(False):
+        ...     segref.binary_cross_entropy(nan, torch.ones(1, 2), from_logits=True).item()
+        nan
+        >>> segref.binary_cross_entropy(nan, torch.ones(1, 2), from_logits=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: pred contains 1 NaN or infinite value(s); expected finite values
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        global _value_checks
+        if not isinstance(enabled, bool):
+            raise TypeError(f"enabled must be True or False, got {enabled!r}")
+        self.previous = _value_checks
+        _value_checks = enabled
+
+    def __enter__(self) -> "value_checks":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _value_checks
+        _value_checks = self.previous
+
+
+class ValueChecks:
+    """The value checks of one call, run together: at most one host synchronisation.
+
+    ``require(ok, message)`` records a 0-d boolean ``ok`` (a tensor that may still be
+    on the GPU); ``run()`` combines them all into one flag and reads it once. Only
+    when that flag is false are the checks read one by one, and the first failing
+    one raises ``ValueError(message())``, so messages may compute details freely.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = _value_checks and not B.compiling()
+        self._checks: list[tuple[Any, Any]] = []
+
+    def require(self, ok: Any, message: Any) -> None:
+        if self.enabled:
+            self._checks.append((ok, message))
+
+    def run(self) -> None:
+        if not self._checks:
+            return
+        flags = [ok for ok, _ in self._checks if B.is_torch(ok)]
+        passed = all(bool(ok) for ok, _ in self._checks if not B.is_torch(ok))
+        if passed and flags:
+            import torch
+
+            passed = bool(torch.stack([flag.to(flags[0].device) for flag in flags]).all())
+        if not passed:
+            for ok, message in self._checks:
+                if not bool(ok):
+                    raise ValueError(message())
+
+    def finite(self, name: str, x: Array, span: tuple[Array, Array]) -> None:
+        """``x`` holds no NaN or infinity, given ``span = value_range(x)``."""
+        low, high = span
+        xp = B.namespace(low)
+        self.require(xp.isfinite(low) & xp.isfinite(high), lambda: _non_finite_message(name, x))
+
+    def unit_interval(self, name: str, x: Array, span: tuple[Array, Array], what: str) -> None:
+        """``x`` lies in [0, 1] (NaN fails too), given ``span = value_range(x)``."""
+        low, high = span
+
+        def message() -> str:
+            if B.is_floating(x) and not bool(B.namespace(x).all(B.namespace(x).isfinite(_host(x)))):
+                return _non_finite_message(name, x)
+            return f"{name} must hold {what} in [0, 1], got values in [{float(low):g}, {float(high):g}]"
+
+        self.require((low >= 0) & (high <= 1), message)
+
+
+def _host(x: Array) -> Array:
+    return x.detach() if B.is_torch(x) else x
+
+
+def _non_finite_message(name: str, x: Array) -> str:
+    xp = B.namespace(x)
+    bad = int(xp.sum(xp.astype(~xp.isfinite(_host(x)), xp.int64)))
+    return f"{name} contains {bad} NaN or infinite value(s); expected finite values"
+
+
+def value_range(x: Array) -> tuple[Array, Array]:
+    """(min, max) of ``x`` as 0-d arrays, in one pass on torch; NaN propagates to both."""
+    x = _host(x)
+    if B.is_torch(x):
+        import torch
+
+        if x.dtype == torch.bool:
+            x = x.to(torch.uint8)
+        return torch.aminmax(x)
+    if x.dtype == bool:
+        x = x.astype(np.uint8)
+    return np.min(x), np.max(x)
 
 
 def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
@@ -69,14 +198,14 @@ def check_unit_interval(xp: Any, name: str, x: Array, what: str = "probabilities
         raise ValueError(f"{name} must hold {what} in [0, 1], got values in [{low:g}, {high:g}]")
 
 
-def check_pred(xp: Any, pred: Array, from_logits: Any) -> None:
+def check_from_logits(from_logits: Any) -> None:
     if not isinstance(from_logits, bool):
         raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
-    check_finite(xp, "pred", pred)
-    if not from_logits:
-        check_unit_interval(
-            xp, "pred", pred, "probabilities (pass from_logits=True for logits)"
-        )
+
+
+def check_flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def check_same_shape(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> None:
@@ -86,26 +215,34 @@ def check_same_shape(pred: Array, target: Array, names: tuple[str, str] = ("pred
         )
 
 
-def check_soft_target(xp: Any, target: Array) -> None:
+def check_target_dtype(target: Array) -> None:
     if not (B.is_floating(target) or B.is_integer(target) or B.is_bool(target)):
         raise TypeError(f"target must be a floating, integer or boolean array, got dtype {target.dtype}")
-    check_finite(xp, "target", target)
-    check_unit_interval(xp, "target", target, "soft labels")
 
 
 def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
                        name: str = "target") -> None:
-    values = target.detach() if B.is_torch(target) else target
+    """Class indices in [0, C) (or equal to ignore_index), checked now (metrics and segref.keras)."""
+    values = _host(target)
     if ignore_index is not None:
         values = values[values != ignore_index]
         if math.prod(values.shape) == 0:
             return
     low, high = int(xp.min(values)), int(xp.max(values))
     if low < 0 or high >= num_classes:
-        allowed = f"[0, {num_classes - 1}]"
-        if ignore_index is not None:
-            allowed += f" or ignore_index={ignore_index}"
-        raise ValueError(f"{name} holds class indices in [{low}, {high}]; expected {allowed}")
+        raise ValueError(index_target_message(xp, target, num_classes, ignore_index, name))
+
+
+def index_target_message(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
+                         name: str = "target") -> str:
+    values = _host(target)
+    if ignore_index is not None:
+        values = values[values != ignore_index]
+    low, high = int(xp.min(values)), int(xp.max(values))
+    allowed = f"[0, {num_classes - 1}]"
+    if ignore_index is not None:
+        allowed += f" or ignore_index={ignore_index}"
+    return f"{name} holds class indices in [{low}, {high}]; expected {allowed}"
 
 
 def classify_target(pred: Array, target: Array, axis: int) -> str:
@@ -164,20 +301,35 @@ def check_number(name: str, value: Any, *, low: float, high: float = math.inf, l
     return float(value)
 
 
-def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array) -> Array:
-    """A per-class vector of length C with finite, non-negative entries, as an array like ``like``."""
+def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array,
+                       checks: ValueChecks) -> Array:
+    """A per-class vector of length C with finite, non-negative entries, as an array like ``like``.
+
+    Numbers and NumPy arrays are checked on the host before they move to ``like``'s
+    device; a torch tensor (a module buffer, perhaps on the GPU) is checked without a
+    synchronisation of its own, together with the call's other value checks.
+    """
     try:
         vector = B.as_array_like(xp, value, like)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RuntimeError) as error:
         raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r} ({error})") from None
     if vector.ndim != 1 or vector.shape[0] != num_classes:
         raise ValueError(
             f"{name} must be a 1-D sequence with one entry per class ({num_classes}), "
             f"got shape {tuple(vector.shape)}"
         )
-    host = vector.detach() if B.is_torch(vector) else vector
-    if not bool(xp.all(xp.isfinite(host))) or bool(xp.any(host < 0)):
-        raise ValueError(f"{name} must hold finite, non-negative values, got {host.tolist()}")
+    on_host = not B.is_torch(value)
+    if on_host or checks.enabled:
+        host = _host(vector)
+
+        def message() -> str:
+            return f"{name} must hold finite, non-negative values, got {host.tolist()}"
+
+        ok = xp.all(xp.isfinite(host)) & xp.all(host >= 0)
+        if not on_host:
+            checks.require(ok, message)
+        elif not bool(ok):
+            raise ValueError(message())
     return vector
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _backend as B
 from . import _validation as V
-from ._reduction import finish
-from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
-from .overlap import dice_loss
+from ._inputs import BinaryInputs, prepare_classes, softmax_terms
+from ._reduction import finish, reduce, safe_divide
+from .cross_entropy import binary_cross_entropy_step, cross_entropy_step, smoothing_vector
+from .overlap import all_reduce_sum, check_distributed, check_overlap_options, overlap_scores
 
 Array = Any
 
@@ -31,6 +31,7 @@ def dice_ce_loss(
     class_weights: Array | None = None,
     ignore_index: int | None = None,
     axis: int = 1,
+    distributed: bool = False,
     reduction: str = "mean",
 ) -> Array:
     r"""Dice loss plus cross-entropy, each weighted (MONAI ``DiceCELoss``, nnU-Net).
@@ -51,7 +52,8 @@ def dice_ce_loss(
     - $\lambda_{\text{Dice}}$ is ``dice_weight`` and $\lambda_{\text{CE}}$ ``ce_weight``.
 
     The two terms have different units (one per class, one per pixel), so only
-    ``reduction="mean"`` is defined.
+    ``reduction="mean"`` is defined. Both terms read one prepared input: one check of
+    the values, and on torch with logits and an index target one softmax.
 
     Args:
         pred: logits or probabilities ``(N, C, *spatial)``.
@@ -68,6 +70,9 @@ def dice_ce_loss(
         class_weights: cross-entropy class weights (not with ``multilabel``).
         ignore_index: target value left out of both terms (index targets).
         axis: the class axis.
+        distributed: with ``per_image=False``, sum the Dice statistics and the
+            cross-entropy's sum and count over the ranks of ``torch.distributed``'s default
+            process group, so that every rank computes the loss of the global batch.
         reduction: ``"mean"``.
 
     Returns:
@@ -91,18 +96,35 @@ def dice_ce_loss(
     V.check_reduction(reduction, ("mean",))
     dice_weight = V.check_number("dice_weight", dice_weight, low=0.0)
     ce_weight = V.check_number("ce_weight", ce_weight, low=0.0)
-    dice = dice_loss(
-        pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth, per_image=per_image,
-        include_background=include_background, squared=squared, ignore_index=ignore_index, axis=axis,
-    )
+    smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
+    if multilabel and class_weights is not None:
+        raise ValueError("class_weights applies to the categorical cross-entropy; use multilabel=False")
+    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
+                             multilabel=multilabel, class_vectors={"class_weights": class_weights})
+    smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
+                                   squared=squared, num_classes=inputs.num_classes)
+    distributed = check_distributed(distributed, per_image, pred)
+    xp = inputs.xp
+    terms = None
     if multilabel:
-        if class_weights is not None:
-            raise ValueError("class_weights applies to the categorical cross-entropy; use multilabel=False")
-        ce = binary_cross_entropy(pred, target, from_logits=from_logits, label_smoothing=label_smoothing)
+        binary = BinaryInputs(xp, inputs.scores, inputs.soft, inputs.out_dtype, inputs.from_logits)
+        ce_values, counts = binary_cross_entropy_step(binary, smoothing, "none"), None
     else:
-        ce = categorical_cross_entropy(
-            pred, target, from_logits=from_logits, label_smoothing=label_smoothing,
-            class_weights=class_weights, ignore_index=ignore_index, axis=axis,
-        )
-    total = dice_weight * dice + ce_weight * ce
-    return finish(B.namespace(dice), total, dice.dtype)
+        weights = inputs.vectors["class_weights"]
+        if inputs.fused:
+            terms = softmax_terms(inputs, overlap=not squared,
+                                  class_vector=smoothing_vector(inputs, weights, smoothing))
+        ce_values, counts = cross_entropy_step(inputs, weights, smoothing, terms)
+    if distributed:
+        total = xp.sum(ce_values)
+        count = xp.sum(counts) if counts is not None else xp.asarray(
+            float(ce_values.numel()), dtype=total.dtype, device=total.device)
+        total, count = all_reduce_sum(xp.stack((total, count)))
+        ce = safe_divide(xp, total, count, when_zero=0.0)
+    else:
+        ce = reduce(xp, ce_values, "mean", counts=counts)
+    scores = overlap_scores(inputs, "dice", smooth=smooth, squared=squared, per_image=per_image,
+                            include_background=include_background, distributed=distributed,
+                            terms=None if squared else terms)
+    dice = reduce(xp, 1 - scores, "mean")
+    return finish(xp, dice_weight * dice + ce_weight * ce, inputs.out_dtype)

@@ -14,11 +14,13 @@ from typing import Any
 from . import _backend as B
 from . import _validation as V
 from ._inputs import (
+    ClassInputs,
     broadcast_class_vector,
     class_term,
     class_weights_per_pixel,
     prepare_binary,
     prepare_classes,
+    softmax_terms,
     true_class_term,
 )
 from ._reduction import finish, reduce
@@ -102,32 +104,31 @@ def binary_cross_entropy(
     """
     V.check_reduction(reduction)
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
-    inputs = prepare_binary(pred, target, from_logits=from_logits)
-    xp, y = inputs.xp, inputs.target
+    inputs = prepare_binary(pred, target, from_logits=from_logits, pos_weight=pos_weight, axis=axis)
+    return finish(inputs.xp, binary_cross_entropy_step(inputs, smoothing, reduction), inputs.out_dtype)
+
+
+def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> Array:
+    """The reduced binary cross-entropy of prepared inputs (also the CE term of multilabel Dice+CE)."""
+    xp, y, weight = inputs.xp, inputs.target, inputs.pos_weight
     if smoothing:
         y = y * (1 - smoothing) + smoothing / 2
-    weight = _pos_weight(inputs, pos_weight, axis)
-    if from_logits:
+    if inputs.from_logits and B.is_torch(inputs.pred):
+        # PyTorch's fused kernel computes exactly the formula below (one softplus, same pos_weight)
+        import torch
+
+        if not torch.is_tensor(weight):
+            weight = None if weight == 1.0 else torch.full((), weight, dtype=y.dtype, device=y.device)
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            inputs.pred, y, pos_weight=weight, reduction=reduction)
+    if inputs.from_logits:
         # -log sigma(z) = softplus(-z) and -log(1 - sigma(z)) = z + softplus(-z): one softplus
         z = inputs.pred
         loss = (1 - y) * z + (weight * y + 1 - y) * B.softplus(xp, -z)
     else:
         p = inputs.pred
         loss = -(weight * B.xlogy(xp, y, p) + B.xlogy(xp, 1 - y, 1 - p))
-    return finish(xp, reduce(xp, loss, reduction), inputs.out_dtype)
-
-
-def _pos_weight(inputs: Any, pos_weight: Any, axis: int) -> Any:
-    xp, like = inputs.xp, inputs.pred
-    if pos_weight is None:
-        return 1.0
-    pos_weight = V.scalar_value(pos_weight)
-    if isinstance(pos_weight, (int, float)) and not isinstance(pos_weight, bool):
-        return V.check_number("pos_weight", pos_weight, low=0.0)
-    axis = V.check_axis(like, axis)
-    vector = V.check_class_vector(xp, "pos_weight", pos_weight, like.shape[axis], like)
-    shape = tuple(like.shape[axis] if i == axis else 1 for i in range(like.ndim))
-    return xp.reshape(vector, shape)
+    return reduce(xp, loss, reduction)
 
 
 def categorical_cross_entropy(
@@ -211,32 +212,50 @@ def categorical_cross_entropy(
     """
     V.check_reduction(reduction)
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
-    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index)
-    xp, num_classes = inputs.xp, inputs.num_classes
-    weights = None
-    if class_weights is not None:
-        weights = V.check_class_vector(xp, "class_weights", class_weights, num_classes, inputs.probs)
-    weight_c = 1.0 if weights is None else broadcast_class_vector(inputs, weights)
-
-    if inputs.kind == "index":
-        # ignored pixels get coefficient 0, so their log p never enters (no 0 * log 0 = NaN)
-        valid = 1.0 if inputs.valid is None else inputs.valid
-        loss = -true_class_term(inputs, _true_class_coefficient(inputs, weights, smoothing) * valid)
-        if smoothing:
-            valid_c = 1.0 if inputs.valid is None else xp.expand_dims(inputs.valid, axis=1)
-            loss = loss - class_term(inputs, weight_c * smoothing / num_classes * valid_c)
-        pixel_weight = class_weights_per_pixel(inputs, weights) if weights is not None else None
-        if inputs.valid is not None:
-            pixel_weight = inputs.valid if pixel_weight is None else pixel_weight * inputs.valid
-    else:
-        y = inputs.soft * (1 - smoothing) + smoothing / num_classes if smoothing else inputs.soft
-        loss = -class_term(inputs, weight_c * y)
-        pixel_weight = None
-    return finish(xp, reduce(xp, loss, reduction, counts=pixel_weight), inputs.out_dtype)
+    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
+                             class_vectors={"class_weights": class_weights})
+    weights = inputs.vectors["class_weights"]
+    terms = None
+    if inputs.fused:
+        terms = softmax_terms(inputs, overlap=False, class_vector=smoothing_vector(inputs, weights, smoothing))
+    loss, counts = cross_entropy_step(inputs, weights, smoothing, terms)
+    return finish(inputs.xp, reduce(inputs.xp, loss, reduction, counts=counts), inputs.out_dtype)
 
 
-def _true_class_coefficient(inputs: Any, weights: Any, smoothing: float) -> Any:
-    """(1 - s) w_{y_i} for every pixel, the coefficient of log p_{i, y_i}."""
+def smoothing_vector(inputs: ClassInputs, weights: Array | None, smoothing: float) -> Array | None:
+    """w_c s / C, the coefficients of log p_ic in the label-smoothing term (None without smoothing)."""
+    if not smoothing or inputs.kind != "index":
+        return None
+    xp = inputs.xp
     if weights is None:
-        return 1.0 - smoothing
-    return class_weights_per_pixel(inputs, weights) * (1 - smoothing)
+        weights = xp.ones((inputs.num_classes,), dtype=inputs.scores.dtype, device=B.device(inputs.scores))
+    return weights * (smoothing / inputs.num_classes)
+
+
+def cross_entropy_step(inputs: ClassInputs, weights: Array | None, smoothing: float,
+                       terms: Any = None) -> tuple[Array, Array | None]:
+    """Per-pixel categorical cross-entropy (N, *spatial) and the counts its mean divides by.
+
+    ``terms`` are the fused kernel's ``SoftmaxTerms`` (with the smoothing vector as
+    ``class_vector``) when ``inputs.fused``; the compound losses pass theirs.
+    """
+    xp, num_classes, valid = inputs.xp, inputs.num_classes, inputs.valid
+    if inputs.kind != "index":
+        y = inputs.soft * (1 - smoothing) + smoothing / num_classes if smoothing else inputs.soft
+        weight_c = 1.0 if weights is None else broadcast_class_vector(inputs, weights)
+        return -class_term(inputs, weight_c * y), None
+    pixel_weight = None if weights is None else class_weights_per_pixel(inputs, weights)
+    counts = pixel_weight if valid is None else (valid if pixel_weight is None else pixel_weight * valid)
+    # ignored pixels get coefficient 0, so their log p never enters (no 0 * log 0 = NaN)
+    coefficient = (1.0 - smoothing) * (1.0 if counts is None else counts)
+    loss = -true_class_term(inputs, coefficient, terms)
+    if smoothing:
+        if terms is not None:
+            smoothed = terms.weighted_log_sum if valid is None else terms.weighted_log_sum * valid
+        else:
+            class_coefficient = broadcast_class_vector(inputs, smoothing_vector(inputs, weights, smoothing))
+            if valid is not None:
+                class_coefficient = class_coefficient * xp.expand_dims(valid, axis=1)
+            smoothed = class_term(inputs, class_coefficient)
+        loss = loss - smoothed
+    return loss, counts

@@ -18,7 +18,13 @@ from typing import Any
 
 from . import _backend as B
 from . import _validation as V
-from ._inputs import broadcast_class_vector, class_weights_per_pixel, prepare_binary, prepare_classes
+from ._inputs import (
+    broadcast_class_vector,
+    class_weights_per_pixel,
+    prepare_binary,
+    prepare_classes,
+    softmax_terms,
+)
 from ._reduction import finish, reduce
 
 Array = Any
@@ -176,26 +182,33 @@ def focal_loss(
     """
     V.check_reduction(reduction)
     gamma = V.check_number("gamma", gamma, low=0.0)
-    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index)
+    alpha = V.scalar_value(alpha)
+    if isinstance(alpha, (int, float)) and not isinstance(alpha, bool):
+        alpha = V.check_number("alpha", alpha, low=0.0)
+    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
+                             class_vectors={"alpha": alpha})
     xp = inputs.xp
-    weights = _class_alpha(inputs, alpha)
+    weights = inputs.vectors["alpha"]
     if inputs.kind == "index":
-        p_true = B.take_class(xp, inputs.probs, inputs.index)
-        counted = xp.ones_like(p_true) if inputs.valid is None else inputs.valid
-        if inputs.log_probs is not None:
-            log_p_true = B.take_class(xp, inputs.log_probs, inputs.index)
-            ce = -counted * log_p_true
+        counted = inputs.valid
+        if inputs.from_logits:
+            if inputs.fused:
+                log_p_true = softmax_terms(inputs, overlap=False).log_p_true
+            else:
+                log_p_true = B.take_class(xp, inputs.log_probs, inputs.index)
+            ce = -log_p_true if counted is None else -counted * log_p_true
             modulation = B.power(xp, -xp.expm1(log_p_true), gamma)
         else:
+            p_true = B.take_class(xp, inputs.probs, inputs.index)
             # ignored pixels get coefficient 0, so their log p never enters (no 0 * log 0 = NaN)
-            ce = -B.xlogy(xp, counted, p_true)
+            ce = -B.xlogy(xp, xp.ones_like(p_true) if counted is None else counted, p_true)
             modulation = B.power(xp, 1 - p_true, gamma)
         loss = modulation * ce
         if weights is not None:
             loss = loss * class_weights_per_pixel(inputs, weights)
     else:
         y = inputs.soft if weights is None else inputs.soft * broadcast_class_vector(inputs, weights)
-        if inputs.log_probs is not None:
+        if inputs.from_logits:
             cross = -y * inputs.log_probs
             modulation = B.power(xp, -xp.expm1(inputs.log_probs), gamma)
         else:
@@ -203,12 +216,3 @@ def focal_loss(
             modulation = B.power(xp, 1 - inputs.probs, gamma)
         loss = xp.sum(modulation * cross, axis=1)
     return finish(xp, reduce(xp, loss, reduction, counts=inputs.valid), inputs.out_dtype)
-
-
-def _class_alpha(inputs: Any, alpha: Any) -> Any:
-    if alpha is None:
-        return None
-    alpha = V.scalar_value(alpha)
-    if isinstance(alpha, (int, float)) and not isinstance(alpha, bool):
-        alpha = [V.check_number("alpha", alpha, low=0.0)] * inputs.num_classes
-    return V.check_class_vector(inputs.xp, "alpha", alpha, inputs.num_classes, inputs.probs)

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import _backend as B
 from . import _validation as V
-from ._inputs import ClassInputs, prepare_classes
+from ._inputs import ClassInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
 
 Array = Any
@@ -30,123 +30,129 @@ Array = Any
 __all__ = ["soft_dice_coefficient", "dice_loss", "soft_jaccard_index", "jaccard_loss"]
 
 
-def overlap_statistics(inputs: ClassInputs, *, squared: bool, per_image: bool) -> tuple[Array, Array, Array]:
-    """(I, P, G) of shape (N, C), or (C,) when ``per_image`` is False."""
-    xp, p = inputs.xp, inputs.probs
-    n = p.shape[0]
-    flat_p = xp.reshape(p, (n, inputs.num_classes, -1))
-    valid = None if inputs.valid is None else xp.reshape(inputs.valid, (n, 1, -1))
-    p_power = flat_p * flat_p if squared else flat_p
-    if valid is not None:
-        p_power = p_power * valid
-    pred_sum = xp.sum(p_power, axis=2)
-    if inputs.kind == "index":
+def overlap_statistics(inputs: ClassInputs, *, squared: bool, per_image: bool, distributed: bool = False,
+                       terms: Any = None) -> tuple[Array, Array, Array]:
+    """(I, P, G) of shape (N, C), or (C,) when ``per_image`` is False.
+
+    ``terms`` are the fused kernel's ``SoftmaxTerms`` (computed with ``overlap=True``),
+    read instead of the probabilities when given.
+    """
+    xp = inputs.xp
+    n, num_classes = inputs.scores.shape[0], inputs.num_classes
+    valid = None if inputs.valid is None else xp.reshape(inputs.valid, (n, -1))
+    if terms is not None:
+        intersection, pred_sum = terms.intersection, terms.pred_sum
         index = xp.reshape(inputs.index, (n, -1))
-        counted = xp.ones_like(index, dtype=p.dtype) if valid is None else valid[:, 0, :]
-        p_true = B.take_class(xp, flat_p, index) * counted
-        intersection = B.class_sums(xp, p_true, index, inputs.num_classes)
-        target_sum = B.class_sums(xp, counted, index, inputs.num_classes)
+        target_sum = B.class_sums(xp, _counts(xp, valid, index, pred_sum.dtype), index, num_classes)
     else:
-        g = xp.reshape(inputs.soft, (n, inputs.num_classes, -1))
-        intersection = xp.sum(flat_p * g, axis=2)
-        target_sum = xp.sum(g * g if squared else g, axis=2)
+        flat_p = xp.reshape(inputs.probs, (n, num_classes, -1))
+        p_power = flat_p * flat_p if squared else flat_p
+        if valid is not None:
+            p_power = p_power * xp.expand_dims(valid, axis=1)
+        pred_sum = xp.sum(p_power, axis=2)
+        if inputs.kind == "index":
+            index = xp.reshape(inputs.index, (n, -1))
+            counted = _counts(xp, valid, index, flat_p.dtype)
+            intersection = B.class_sums(xp, B.take_class(xp, flat_p, index) * counted, index, num_classes)
+            target_sum = B.class_sums(xp, counted, index, num_classes)
+        else:
+            g = xp.reshape(inputs.soft, (n, num_classes, -1))
+            intersection = xp.sum(flat_p * g, axis=2)
+            target_sum = xp.sum(g * g if squared else g, axis=2)
     if not per_image:
         intersection, pred_sum, target_sum = (xp.sum(s, axis=0) for s in (intersection, pred_sum, target_sum))
+        if distributed:
+            intersection, pred_sum, target_sum = all_reduce_sum(xp.stack((intersection, pred_sum, target_sum)))
     return intersection, pred_sum, target_sum
 
 
-def _overlap(
-    kind: str,
-    pred: Array,
-    target: Array,
-    *,
-    from_logits: bool,
-    multilabel: bool,
-    smooth: float,
-    per_image: bool,
-    include_background: bool,
-    squared: bool,
-    ignore_index: int | None,
-    axis: int,
-    reduction: str,
-    as_loss: bool,
-) -> Array:
-    V.check_reduction(reduction)
-    smooth = V.check_number("smooth", smooth, low=0.0)
-    for name, flag in (("multilabel", multilabel), ("per_image", per_image),
-                       ("include_background", include_background), ("squared", squared)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
-    inputs = prepare_classes(
-        pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
-    )
-    if not include_background and inputs.num_classes < 2:
-        raise ValueError("include_background=False needs at least 2 classes (class 0 is the background)")
+def _counts(xp: Any, valid: Array | None, index: Array, dtype: Any) -> Array:
+    """How much each pixel counts: ``valid``, or ones shaped like the flat ``index`` map."""
+    return valid if valid is not None else xp.ones(index.shape, dtype=dtype, device=B.device(index))
+
+
+def all_reduce_sum(values: Array) -> Array:
+    """Sum over the ranks of the default process group, differentiably (each rank's gradient is summed too)."""
+    import torch.distributed.nn.functional as distributed_functional
+
+    return distributed_functional.all_reduce(values)
+
+
+def check_distributed(distributed: Any, per_image: bool, pred: Array) -> bool:
+    V.check_flag("distributed", distributed)
+    if not distributed:
+        return False
+    if per_image:
+        raise ValueError(
+            "distributed=True sums whole-batch statistics over ranks and needs per_image=False; "
+            "per-image statistics are complete on each rank already"
+        )
+    if not B.is_torch(pred):
+        raise TypeError(f"distributed=True needs torch tensors, got pred of type {type(pred).__name__}")
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        raise ValueError("distributed=True needs an initialised process group (torch.distributed.init_process_group)")
+    return True
+
+
+def overlap_scores(inputs: ClassInputs, kind: str, *, smooth: float, squared: bool, per_image: bool,
+                   include_background: bool, distributed: bool = False, terms: Any = None) -> Array:
+    """Dice or Jaccard per (image, class), or per class; without class 0 unless ``include_background``."""
     xp = inputs.xp
-    intersection, pred_sum, target_sum = overlap_statistics(inputs, squared=squared, per_image=per_image)
+    intersection, pred_sum, target_sum = overlap_statistics(
+        inputs, squared=squared, per_image=per_image, distributed=distributed, terms=terms)
     if kind == "dice":
         score = safe_divide(xp, 2 * intersection + smooth, pred_sum + target_sum + smooth, when_zero=1.0)
     else:
         union = pred_sum + target_sum - intersection
         score = safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
-    if not include_background:
-        score = score[..., 1:]
+    return score if include_background else score[..., 1:]
+
+
+def check_overlap_options(*, smooth: Any, per_image: Any, include_background: Any, squared: Any,
+                          num_classes: int) -> float:
+    smooth = V.check_number("smooth", smooth, low=0.0)
+    for name, flag in (("per_image", per_image), ("include_background", include_background), ("squared", squared)):
+        V.check_flag(name, flag)
+    if not include_background and num_classes < 2:
+        raise ValueError("include_background=False needs at least 2 classes (class 0 is the background)")
+    return smooth
+
+
+def _overlap(kind: str, as_loss: bool, pred: Array, target: Array, *, from_logits: bool, multilabel: bool,
+             smooth: float, per_image: bool, include_background: bool, squared: bool, ignore_index: int | None,
+             axis: int, distributed: bool, reduction: str) -> Array:
+    V.check_reduction(reduction)
+    inputs = prepare_classes(
+        pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
+    )
+    smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
+                                   squared=squared, num_classes=inputs.num_classes)
+    distributed = check_distributed(distributed, per_image, pred)
+    terms = softmax_terms(inputs, overlap=True) if inputs.fused and not squared else None
+    score = overlap_scores(inputs, kind, smooth=smooth, squared=squared, per_image=per_image,
+                           include_background=include_background, distributed=distributed, terms=terms)
     value = 1 - score if as_loss else score
-    return finish(xp, reduce(xp, value, reduction), inputs.out_dtype)
+    return finish(inputs.xp, reduce(inputs.xp, value, reduction), inputs.out_dtype)
 
 
-_SHARED_ARGS = r"""
-        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
-            For a single foreground class use ``C = 1`` with ``multilabel=True``.
-        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
-            multi-label maps with the shape of ``pred``.
-        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
-            when ``multilabel``), ``False`` for probabilities.
-        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
-        smooth: $\epsilon \ge 0$ added to numerator and denominator (MONAI uses 1e-5).
-        per_image: sums over the pixels of each image (``True``) or of the whole batch
-            (``False``, SMP's and Keras' choice).
-        include_background: keep class 0 in the result.
-        squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
-        ignore_index: a target value whose pixels are left out of every sum (index targets).
-        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values."""
-
-_SHARED_RETURNS = r"""
-        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
-        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
-        (without class 0 when ``include_background=False``)."""
-
-
-def _overlap_function(kind: str, as_loss: bool, name: str, doc: str) -> Any:
-    """One public function per (Dice | Jaccard) x (score | loss), sharing a single signature."""
-
-    def function(
-        pred: Array,
-        target: Array,
-        *,
-        from_logits: bool,
-        multilabel: bool = False,
-        smooth: float = 0.0,
-        per_image: bool = True,
-        include_background: bool = True,
-        squared: bool = False,
-        ignore_index: int | None = None,
-        axis: int = 1,
-        reduction: str = "mean",
-    ) -> Array:
-        return _overlap(
-            kind, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
-            per_image=per_image, include_background=include_background, squared=squared,
-            ignore_index=ignore_index, axis=axis, reduction=reduction, as_loss=as_loss,
-        )
-
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc
-    return function
-
-
-_SOFT_DICE_COEFFICIENT_DOC = r"""Soft Dice coefficient (Sørensen–Dice) per image and class; higher is better.
+def soft_dice_coefficient(
+    pred: Array,
+    target: Array,
+    *,
+    from_logits: bool,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    squared: bool = False,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Soft Dice coefficient (Sørensen–Dice) per image and class; higher is better.
 
     $$
     D_{nc} = \frac{2\,I_{nc} + \epsilon}{P_{nc} + G_{nc} + \epsilon},\qquad
@@ -166,9 +172,30 @@ _SOFT_DICE_COEFFICIENT_DOC = r"""Soft Dice coefficient (Sørensen–Dice) per im
     When $P_{nc} + G_{nc} + \epsilon = 0$ the class is absent from both prediction and
     target, and $D_{nc} = 1$. ``mean`` averages $D_{nc}$ over images and classes.
 
-    Args:""" + _SHARED_ARGS + r"""
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator (MONAI uses 1e-5).
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, SMP's and Keras' choice).
+        include_background: keep class 0 in the result.
+        squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients, so that every
+            rank computes the loss of the global batch (see the page on distributed training).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
 
-    Returns:""" + _SHARED_RETURNS + r"""
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
+        (without class 0 when ``include_background=False``).
 
     Examples:
         One image, four pixels, a binary foreground map ($C = 1$, ``multilabel``):
@@ -190,8 +217,29 @@ _SOFT_DICE_COEFFICIENT_DOC = r"""Soft Dice coefficient (Sørensen–Dice) per im
         Ecology 26(3), 1945; F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net", 3DV 2016,
         arXiv:1606.04797 (squared denominator).
     """
+    return _overlap(
+        'dice', False, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
+        per_image=per_image, include_background=include_background, squared=squared,
+        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+    )
 
-_DICE_LOSS_DOC = r"""Soft Dice loss $1 - D$ per image and class; lower is better.
+
+def dice_loss(
+    pred: Array,
+    target: Array,
+    *,
+    from_logits: bool,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    squared: bool = False,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Soft Dice loss $1 - D$ per image and class; lower is better.
 
     $$
     L_{nc} = 1 - \frac{2\,I_{nc} + \epsilon}{P_{nc} + G_{nc} + \epsilon}
@@ -201,9 +249,30 @@ _DICE_LOSS_DOC = r"""Soft Dice loss $1 - D$ per image and class; lower is better
     [`soft_dice_coefficient`][segref.soft_dice_coefficient]. The loss of a class
     absent from prediction and target is 0.
 
-    Args:""" + _SHARED_ARGS + r"""
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator (MONAI uses 1e-5).
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, SMP's and Keras' choice).
+        include_background: keep class 0 in the result.
+        squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients, so that every
+            rank computes the loss of the global batch (see the page on distributed training).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
 
-    Returns:""" + _SHARED_RETURNS + r"""
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
+        (without class 0 when ``include_background=False``).
 
     Examples:
         Two classes, two pixels, integer targets (PyTorch, from logits). Equal logits
@@ -228,8 +297,29 @@ _DICE_LOSS_DOC = r"""Soft Dice loss $1 - D$ per image and class; lower is better
         F. Milletari, N. Navab, S.-A. Ahmadi, "V-Net: Fully Convolutional Neural Networks
         for Volumetric Medical Image Segmentation", 3DV 2016, arXiv:1606.04797.
     """
+    return _overlap(
+        'dice', True, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
+        per_image=per_image, include_background=include_background, squared=squared,
+        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+    )
 
-_SOFT_JACCARD_INDEX_DOC = r"""Soft Jaccard index (IoU) per image and class; higher is better.
+
+def soft_jaccard_index(
+    pred: Array,
+    target: Array,
+    *,
+    from_logits: bool,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    squared: bool = False,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Soft Jaccard index (IoU) per image and class; higher is better.
 
     $$
     J_{nc} = \frac{I_{nc} + \epsilon}{P_{nc} + G_{nc} - I_{nc} + \epsilon}
@@ -239,9 +329,30 @@ _SOFT_JACCARD_INDEX_DOC = r"""Soft Jaccard index (IoU) per image and class; high
     [`soft_dice_coefficient`][segref.soft_dice_coefficient]: the soft union is
     $P + G - I = \sum_i (p_i + g_i - p_i g_i)$. A class absent from both gives 1.
 
-    Args:""" + _SHARED_ARGS + r"""
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator (MONAI uses 1e-5).
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, SMP's and Keras' choice).
+        include_background: keep class 0 in the result.
+        squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients, so that every
+            rank computes the loss of the global batch (see the page on distributed training).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
 
-    Returns:""" + _SHARED_RETURNS + r"""
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
+        (without class 0 when ``include_background=False``).
 
     Examples:
         >>> import numpy as np
@@ -255,8 +366,29 @@ _SOFT_JACCARD_INDEX_DOC = r"""Soft Jaccard index (IoU) per image and class; high
         M. A. Rahman, Y. Wang, "Optimizing Intersection-Over-Union in Deep Neural Networks
         for Image Segmentation", ISVC 2016, doi:10.1007/978-3-319-50835-1_22.
     """
+    return _overlap(
+        'jaccard', False, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
+        per_image=per_image, include_background=include_background, squared=squared,
+        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+    )
 
-_JACCARD_LOSS_DOC = r"""Soft Jaccard (IoU) loss $1 - J$ per image and class; lower is better.
+
+def jaccard_loss(
+    pred: Array,
+    target: Array,
+    *,
+    from_logits: bool,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    squared: bool = False,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Soft Jaccard (IoU) loss $1 - J$ per image and class; lower is better.
 
     $$
     L_{nc} = 1 - \frac{I_{nc} + \epsilon}{P_{nc} + G_{nc} - I_{nc} + \epsilon}
@@ -265,9 +397,30 @@ _JACCARD_LOSS_DOC = r"""Soft Jaccard (IoU) loss $1 - J$ per image and class; low
     where $I$, $P$, $G$ and $\epsilon$ are as in
     [`soft_dice_coefficient`][segref.soft_dice_coefficient].
 
-    Args:""" + _SHARED_ARGS + r"""
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator (MONAI uses 1e-5).
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, SMP's and Keras' choice).
+        include_background: keep class 0 in the result.
+        squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients, so that every
+            rank computes the loss of the global batch (see the page on distributed training).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
 
-    Returns:""" + _SHARED_RETURNS + r"""
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
+        (without class 0 when ``include_background=False``).
 
     Examples:
         >>> import torch
@@ -279,9 +432,8 @@ _JACCARD_LOSS_DOC = r"""Soft Jaccard (IoU) loss $1 - J$ per image and class; low
     References:
         M. A. Rahman, Y. Wang, ISVC 2016, doi:10.1007/978-3-319-50835-1_22.
     """
-
-
-soft_dice_coefficient = _overlap_function("dice", False, "soft_dice_coefficient", _SOFT_DICE_COEFFICIENT_DOC)
-dice_loss = _overlap_function("dice", True, "dice_loss", _DICE_LOSS_DOC)
-soft_jaccard_index = _overlap_function("jaccard", False, "soft_jaccard_index", _SOFT_JACCARD_INDEX_DOC)
-jaccard_loss = _overlap_function("jaccard", True, "jaccard_loss", _JACCARD_LOSS_DOC)
+    return _overlap(
+        'jaccard', True, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
+        per_image=per_image, include_background=include_background, squared=squared,
+        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+    )
