@@ -66,31 +66,31 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
         log_p_true = log_probs.gather(1, index.unsqueeze(1)).squeeze(1)
         weighted = None if class_vector is None else torch.matmul(class_vector, log_probs)
         probs = log_probs.exp_()  # log p is not read again: the buffer becomes p
+        p_true = log_p_true.exp()
         intersection = pred_sum = None
         if overlap:
-            p_true = log_p_true.exp() if valid is None else log_p_true.exp() * valid
-            intersection = per_class_sums(p_true, index, z.shape[1])
+            intersection = per_class_sums(p_true if valid is None else p_true * valid, index, z.shape[1])
             pred_sum = probs.sum(2) if valid is None else torch.matmul(probs, valid.unsqueeze(2)).squeeze(2)
-        ctx.save_for_backward(z, probs, index, valid, class_vector)
+        ctx.save_for_backward(z, probs, p_true, index, valid, class_vector)
         return log_p_true, weighted, intersection, pred_sum
 
     @staticmethod
     def backward(ctx, g_log_p_true, g_weighted, g_intersection, g_pred_sum):  # type: ignore[override]
-        z, probs, index, valid, class_vector = ctx.saved_tensors
+        z, probs, p_true, index, valid, class_vector = ctx.saved_tensors
         differentiable = torch.is_grad_enabled()
         if differentiable:
             probs = torch.softmax(z, dim=1)
-        grad = _logit_gradient(probs, index, valid, class_vector, g_log_p_true, g_weighted,
+            p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
+        grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
                                g_intersection, g_pred_sum, in_place=not differentiable)
         return grad, None, None, None, None
 
 
-def _logit_gradient(probs, index, valid, class_vector, g_log_p_true, g_weighted, g_intersection, g_pred_sum,
+def _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted, g_intersection, g_pred_sum,
                     *, in_place: bool) -> torch.Tensor:
     """The closed-form gradient of the module docstring; ``in_place`` reuses fresh buffers."""
     spike = g_log_p_true  # u_i
     if g_intersection is not None:
-        p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
         through_intersection = p_true * g_intersection.gather(1, index)
         if valid is not None:
             through_intersection = through_intersection * valid

@@ -68,7 +68,11 @@ def overlap_statistics(inputs: ClassInputs, *, squared: bool, per_image: bool, d
 
 def _counts(xp: Any, valid: Array | None, index: Array, dtype: Any) -> Array:
     """How much each pixel counts: ``valid``, or ones shaped like the flat ``index`` map."""
-    return valid if valid is not None else xp.ones(index.shape, dtype=dtype, device=B.device(index))
+    if valid is not None:
+        return valid
+    if B.is_torch(index):  # a broadcast 1, not a tensor of ones
+        return index.new_ones((), dtype=dtype).expand(index.shape)
+    return xp.ones(index.shape, dtype=dtype)
 
 
 def all_reduce_sum(values: Array) -> Array:

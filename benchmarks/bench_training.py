@@ -1,0 +1,320 @@
+"""The training-path benchmark: segref's losses against the floor and other libraries, in one run.
+
+Every number is forward + backward of one loss on one batch of float32 logits,
+measured in this process against baselines measured in the same run:
+
+- the floor: PyTorch's fused ``F.cross_entropy`` (for every softmax loss) and
+  ``F.binary_cross_entropy_with_logits`` (for BCE);
+- MONAI (``DiceLoss``, ``DiceCELoss``, ``FocalLoss`` with ``to_onehot_y`` and softmax),
+  kornia (``dice_loss``, 2D only; ``focal_loss``), SMP's ``DiceLoss("multiclass")``;
+- nnU-Net's Dice+CE: its algorithm re-stated here (nnU-Net itself is not imported,
+  see ``nnunet_style_dice_ce``).
+
+Time: the implementations of a case run interleaved, one step each per round,
+after warm-up steps; the table shows the median over rounds (the JSON also holds
+the quartiles). Memory: the peak of one step in a fresh process per (case,
+implementation): on CUDA ``torch.cuda.max_memory_allocated`` above what was
+allocated before the step; on CPU the growth of the resident set (VmHWM after
+resetting it through ``/proc/self/clear_refs``, minus VmRSS before the step), after
+a warm-up step on a small input. Each baseline computes its own library's
+variant of the loss (per-image or batch statistics, background or not): the rows
+compare costs, not numbers.
+
+Usage:
+    python benchmarks/bench_training.py                      # all cases; CUDA when available
+    python benchmarks/bench_training.py --quick              # two cases, fewer rounds, no memory
+    python benchmarks/bench_training.py --device cuda --out benchmarks/results/cuda.json
+
+The optional baselines need ``pip install -e ".[bench]"`` and, for SMP,
+``pip install --no-deps segmentation-models-pytorch``; missing ones are reported
+as skipped. ``python benchmarks/report.py FILE`` prints the Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import types
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import segref  # noqa: E402
+
+CASES = {
+    "2D C=2": (8, 2, (256, 256)),
+    "2D C=21": (8, 21, (256, 256)),
+    "3D C=8 64³": (2, 8, (64, 64, 64)),
+    "3D C=8 96³": (1, 8, (96, 96, 96)),
+    "3D C=32 64³": (1, 32, (64, 64, 64)),
+    "3D C=8 128³": (1, 8, (128, 128, 128)),
+}
+QUICK_CASES = ("2D C=21", "3D C=8 64³")
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    loss: str  # the family: CE, BCE, Dice, Dice+CE, focal
+    build: Callable[[], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]
+    binary: bool = False  # inputs (N, 1, *spatial) logits and float targets
+    floor: bool = False
+    compiled: bool = False
+    spatial_dims: tuple[int, ...] = (2, 3)
+
+
+def nnunet_style_dice_ce(z: torch.Tensor, y: torch.Tensor, smooth: float = 1e-5) -> torch.Tensor:
+    """nnU-Net v2's default Dice+CE, re-stated (its source is not imported or copied).
+
+    As nnU-Net's ``DC_and_CE_loss`` with ``MemoryEfficientSoftDiceLoss`` computes it
+    (nnunetv2/training/loss/compound_losses.py and dice.py): cross-entropy on the
+    logits plus the negative mean soft Dice of the softmax over the foreground
+    classes, per image, with a one-hot target built without autograd and
+    smooth = 1e-5.
+    """
+    probs = torch.softmax(z, dim=1)[:, 1:]
+    with torch.no_grad():
+        one_hot = torch.zeros_like(z).scatter_(1, y.unsqueeze(1), 1)[:, 1:]
+    axes = tuple(range(2, z.ndim))
+    intersection = (probs * one_hot).sum(axes)
+    denominator = (probs.sum(axes) + one_hot.sum(axes) + smooth).clamp_min(1e-8)
+    dice = (2 * intersection + smooth) / denominator
+    return F.cross_entropy(z, y) - dice.mean()
+
+
+def _smp_losses() -> types.ModuleType:
+    """segmentation_models_pytorch.losses without the package's __init__ (which needs torchvision/timm)."""
+    if "segmentation_models_pytorch.losses" in sys.modules:
+        return sys.modules["segmentation_models_pytorch.losses"]
+    spec = importlib.util.find_spec("segmentation_models_pytorch")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("segmentation_models_pytorch is not installed")
+    package = types.ModuleType("segmentation_models_pytorch")
+    package.__path__ = list(spec.submodule_search_locations)
+    sys.modules.setdefault("segmentation_models_pytorch", package)
+    return importlib.import_module("segmentation_models_pytorch.losses")
+
+
+def _monai(name: str, **options):
+    module = importlib.import_module("monai.losses")
+    loss = getattr(module, name)(**options)
+    return lambda z, y: loss(z, y.unsqueeze(1))
+
+
+def _without_value_checks(function):
+    def run(z, y):
+        with segref.value_checks(False):
+            return function(z, y)
+    return run
+
+
+def _compiled(function):
+    return torch.compile(function)
+
+
+IMPLEMENTATIONS = [
+    Implementation("F.cross_entropy", "CE", lambda: F.cross_entropy, floor=True),
+    Implementation("F.binary_cross_entropy_with_logits", "BCE", lambda: F.binary_cross_entropy_with_logits,
+                   binary=True, floor=True),
+    Implementation("segref CE", "CE", lambda: partial(segref.categorical_cross_entropy, from_logits=True)),
+    Implementation("segref CE (torch.compile)", "CE",
+                   lambda: _compiled(partial(segref.categorical_cross_entropy, from_logits=True)), compiled=True),
+    Implementation("segref BCE", "BCE", lambda: partial(segref.binary_cross_entropy, from_logits=True), binary=True),
+    Implementation("segref Dice", "Dice", lambda: partial(segref.dice_loss, from_logits=True)),
+    Implementation("MONAI DiceLoss", "Dice", lambda: _monai("DiceLoss", to_onehot_y=True, softmax=True)),
+    Implementation("SMP DiceLoss", "Dice",
+                   lambda: _smp_losses().DiceLoss("multiclass", from_logits=True)),
+    Implementation("kornia dice_loss", "Dice", lambda: importlib.import_module("kornia.losses").dice_loss,
+                   spatial_dims=(2,)),
+    Implementation("segref Dice+CE", "Dice+CE", lambda: partial(segref.dice_ce_loss, from_logits=True)),
+    Implementation("segref Dice+CE, value checks off", "Dice+CE",
+                   lambda: _without_value_checks(partial(segref.dice_ce_loss, from_logits=True))),
+    Implementation("segref Dice+CE (torch.compile)", "Dice+CE",
+                   lambda: _compiled(partial(segref.dice_ce_loss, from_logits=True)), compiled=True),
+    Implementation("MONAI DiceCELoss", "Dice+CE", lambda: _monai("DiceCELoss", to_onehot_y=True, softmax=True)),
+    Implementation("nnU-Net-style Dice+CE (re-stated)", "Dice+CE", lambda: nnunet_style_dice_ce),
+    Implementation("segref focal", "focal", lambda: partial(segref.focal_loss, from_logits=True)),
+    Implementation("MONAI FocalLoss", "focal", lambda: _monai("FocalLoss", to_onehot_y=True, use_softmax=True)),
+    Implementation("kornia focal_loss", "focal",
+                   lambda: partial(importlib.import_module("kornia.losses").focal_loss, alpha=None, reduction="mean")),
+]
+BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
+
+
+def make_inputs(case: str, device: str, *, binary: bool, scale: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    n, c, spatial = CASES[case]
+    spatial = tuple(max(s // scale, 4) for s in spatial)
+    generator = torch.Generator().manual_seed(0)
+    if binary:
+        z = torch.randn((n, 1) + spatial, generator=generator)
+        y = (torch.rand((n, 1) + spatial, generator=generator) < 0.3).float()
+    else:
+        z = torch.randn((n, c) + spatial, generator=generator)
+        y = torch.randint(0, c, (n,) + spatial, generator=generator)
+    return z.to(device).requires_grad_(True), y.to(device)
+
+
+def _step(function, z, y, device: str) -> float:
+    start = time.perf_counter()
+    z.grad = None
+    function(z, y).backward()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def time_case(case: str, implementations: list[Implementation], device: str, rounds: int, warmup: int) -> dict:
+    inputs = {binary: make_inputs(case, device, binary=binary) for binary in (False, True)}
+    functions, results = {}, {}
+    for impl in implementations:
+        try:
+            function = impl.build()
+            z, y = inputs[impl.binary]
+            for _ in range(warmup):  # compiles too, for the compiled rows
+                _step(function, z, y, device)
+            functions[impl.name] = function
+        except Exception as error:  # a missing optional library, or kornia's 2D-only dice
+            results[impl.name] = {"skipped": f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"}
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            z, y = inputs[BY_NAME[name].binary]
+            times[name].append(_step(function, z, y, device))
+    for name, samples in times.items():
+        q1, median, q3 = statistics.quantiles(samples, n=4) if len(samples) > 1 else (samples[0],) * 3
+        results[name] = {"median_ms": 1e3 * statistics.median(samples), "q1_ms": 1e3 * q1, "q3_ms": 1e3 * q3,
+                         "rounds": len(samples)}
+    return results
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def measure_memory_here(case: str, name: str, device: str) -> float:
+    """Peak extra memory (MiB) of one step of ``name`` on ``case``; run in a fresh process."""
+    impl = BY_NAME[name]
+    function = impl.build()
+    small_z, small_y = make_inputs(case, device, binary=impl.binary, scale=8)
+    _step(function, small_z, small_y, device)  # loads kernels and libraries: not the loss's memory
+    z, y = make_inputs(case, device, binary=impl.binary)
+    if device == "cuda":
+        torch.cuda.synchronize()
+        before = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        _step(function, z, y, device)
+        return (torch.cuda.max_memory_allocated() - before) / 2**20
+    before = _status_kib("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current resident set
+    _step(function, z, y, device)
+    return (_status_kib("VmHWM") - before) / 1024
+
+
+def measure_memory(case: str, name: str, device: str) -> float | None:
+    command = [sys.executable, __file__, "--memory-of", case, name, "--device", device]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        return None
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    info = {
+        "date": datetime.date.today().isoformat(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "segref": segref.__version__,
+    }
+    for name, module in (("monai", "monai"), ("kornia", "kornia")):
+        try:
+            info[name] = importlib.import_module(module).__version__
+        except ImportError:
+            info[name] = None
+    try:
+        from importlib.metadata import version
+
+        info["segmentation_models_pytorch"] = version("segmentation_models_pytorch")
+    except Exception:
+        info["segmentation_models_pytorch"] = None
+    try:
+        info["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                            text=True, check=True).stdout.strip()
+    except Exception:
+        info["git_commit"] = None
+    return info
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), metavar="CASE")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="two cases, 7 rounds, no memory")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-compile", action="store_true")
+    parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<device>.json)")
+    parser.add_argument("--memory-of", nargs=2, metavar=("CASE", "IMPLEMENTATION"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.memory_of:
+        print(measure_memory_here(*args.memory_of, args.device))
+        return
+    cases = args.cases or (list(QUICK_CASES) if args.quick else list(CASES))
+    rounds = 7 if args.quick else args.rounds
+    memory = not (args.quick or args.no_memory)
+    implementations = [impl for impl in IMPLEMENTATIONS if not (impl.compiled and args.no_compile)]
+    info = machine()
+    if args.device == "cuda":
+        info["device"] = torch.cuda.get_device_name()
+    else:
+        info["device"] = f"CPU ({info['processor']}, {info['torch_threads']} threads)"
+    result = {"machine": info, "rounds": rounds, "warmup": args.warmup, "cases": {}}
+    for case in cases:
+        n, c, spatial = CASES[case]
+        started = time.perf_counter()
+        usable = [impl for impl in implementations if len(spatial) in impl.spatial_dims]
+        timings = time_case(case, usable, args.device, rounds, args.warmup)
+        for impl in implementations:
+            if impl not in usable:
+                timings[impl.name] = {"skipped": f"{len(spatial)}D input not supported"}
+            elif memory and "skipped" not in timings[impl.name] and not impl.compiled:
+                timings[impl.name]["peak_mib"] = measure_memory(case, impl.name, args.device)
+        torch._dynamo.reset()
+        result["cases"][case] = {"N": n, "C": c, "spatial": list(spatial), "results": timings}
+        print(f"{case}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    out = args.out or REPO_ROOT / "benchmarks" / "results" / f"{args.device}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    from benchmarks.report import markdown_tables
+
+    print(markdown_tables(result))
+    print(f"\nwritten to {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
