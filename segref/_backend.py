@@ -23,9 +23,10 @@ Array = Any
 def namespace(*arrays: Array) -> Any:
     """Return the array-API namespace shared by ``arrays`` (NumPy or torch)."""
     if arrays and all(is_torch(x) for x in arrays):
-        import array_api_compat.torch
+        # the namespace array_namespace would return, without its generic dispatch (which torch.compile warns on)
+        from array_api_compat import torch as torch_namespace
 
-        return array_api_compat.torch  # the same namespace, without the generic dispatch (and traceable)
+        return torch_namespace
     return array_api_compat.array_namespace(*arrays)
 
 

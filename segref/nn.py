@@ -21,11 +21,16 @@ Examples:
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from . import compound, cross_entropy, focal, overlap
+from .compound import dice_ce_loss
+from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
+from .focal import binary_focal_loss, focal_loss
+from .overlap import dice_loss, jaccard_loss
+
+Tensor = torch.Tensor
 
 __all__ = [
     "BinaryCrossEntropyLoss",
@@ -38,8 +43,8 @@ __all__ = [
 ]
 
 
-class _FunctionLoss(torch.nn.Module):
-    """Binds keyword options to a segref loss function; ``forward(pred, target)`` calls it.
+class _LossModule(torch.nn.Module):
+    """Stores a loss's keyword options; tensor options become buffers that move with the module.
 
     Examples:
         >>> import torch
@@ -51,49 +56,121 @@ class _FunctionLoss(torch.nn.Module):
         0.5
     """
 
-    function: Callable[..., torch.Tensor]
-
     def __init__(self, **options: Any) -> None:
         super().__init__()
-        signature = inspect.signature(type(self).function)
-        unknown = sorted(set(options) - set(list(signature.parameters)[2:]))
-        if unknown:
-            raise TypeError(
-                f"{type(self).__name__} got unknown option(s) {unknown}; "
-                f"expected some of {list(signature.parameters)[2:]}"
-            )
-        try:
-            signature.bind(None, None, **options)
-        except TypeError as error:
-            raise TypeError(f"{type(self).__name__}: {error}") from None
-        self._tensor_options = []
-        for name, value in options.items():
-            if isinstance(value, torch.Tensor):
-                self.register_buffer(name, value)
-                self._tensor_options.append(name)
+        defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
+                    if p.kind is p.KEYWORD_ONLY}
+        self._shown = [name for name, value in options.items()
+                       if name not in defaults or defaults[name] is inspect.Parameter.empty
+                       or value is not defaults[name]]
+        self._tensor_options = [name for name, value in options.items() if isinstance(value, torch.Tensor)]
+        for name in self._tensor_options:
+            self.register_buffer(name, options[name])
         self.options = {k: v for k, v in options.items() if k not in self._tensor_options}
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        tensors = {name: getattr(self, name) for name in self._tensor_options}
-        return type(self).function(pred, target, **self.options, **tensors)
+    def _all_options(self) -> dict[str, Any]:
+        return dict(self.options, **{name: getattr(self, name) for name in self._tensor_options})
 
     def extra_repr(self) -> str:
-        shown = dict(self.options, **{name: "<tensor>" for name in self._tensor_options})
+        shown = {name: "<tensor>" if name in self._tensor_options else self.options[name] for name in self._shown}
         return ", ".join(f"{key}={value!r}" for key, value in shown.items())
 
 
-def _wrapper(name: str, function: Callable[..., Any]) -> type:
-    doc = (
-        f"Module form of [`{function.__name__}`][segref.{function.__name__}]: "
-        f"``{name}(**options)(pred, target)`` equals ``{function.__name__}(pred, target, **options)``."
-    )
-    return type(name, (_FunctionLoss,), {"function": staticmethod(function), "__doc__": doc, "__module__": __name__})
+class BinaryCrossEntropyLoss(_LossModule):
+    """Module form of [`binary_cross_entropy`][segref.binary_cross_entropy]:
+    ``BinaryCrossEntropyLoss(**options)(pred, target)`` equals ``binary_cross_entropy(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, label_smoothing: float = 0.0, pos_weight: float | Tensor | None = None,
+                 axis: int = 1, reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, pos_weight=pos_weight,
+                         axis=axis, reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return binary_cross_entropy(pred, target, **self._all_options())
 
 
-BinaryCrossEntropyLoss = _wrapper("BinaryCrossEntropyLoss", cross_entropy.binary_cross_entropy)
-CrossEntropyLoss = _wrapper("CrossEntropyLoss", cross_entropy.categorical_cross_entropy)
-DiceLoss = _wrapper("DiceLoss", overlap.dice_loss)
-JaccardLoss = _wrapper("JaccardLoss", overlap.jaccard_loss)
-BinaryFocalLoss = _wrapper("BinaryFocalLoss", focal.binary_focal_loss)
-FocalLoss = _wrapper("FocalLoss", focal.focal_loss)
-DiceCELoss = _wrapper("DiceCELoss", compound.dice_ce_loss)
+class CrossEntropyLoss(_LossModule):
+    """Module form of [`categorical_cross_entropy`][segref.categorical_cross_entropy]:
+    ``CrossEntropyLoss(**options)(pred, target)`` equals ``categorical_cross_entropy(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, label_smoothing: float = 0.0, class_weights: Tensor | None = None,
+                 ignore_index: int | None = None, axis: int = 1, reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, class_weights=class_weights,
+                         ignore_index=ignore_index, axis=axis, reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return categorical_cross_entropy(pred, target, **self._all_options())
+
+
+class DiceLoss(_LossModule):
+    """Module form of [`dice_loss`][segref.dice_loss]:
+    ``DiceLoss(**options)(pred, target)`` equals ``dice_loss(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
+                 include_background: bool = True, squared: bool = False, ignore_index: int | None = None,
+                 axis: int = 1, distributed: bool = False, reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, multilabel=multilabel, smooth=smooth, per_image=per_image,
+                         include_background=include_background, squared=squared, ignore_index=ignore_index,
+                         axis=axis, distributed=distributed, reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return dice_loss(pred, target, **self._all_options())
+
+
+class JaccardLoss(_LossModule):
+    """Module form of [`jaccard_loss`][segref.jaccard_loss]:
+    ``JaccardLoss(**options)(pred, target)`` equals ``jaccard_loss(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
+                 include_background: bool = True, squared: bool = False, ignore_index: int | None = None,
+                 axis: int = 1, distributed: bool = False, reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, multilabel=multilabel, smooth=smooth, per_image=per_image,
+                         include_background=include_background, squared=squared, ignore_index=ignore_index,
+                         axis=axis, distributed=distributed, reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return jaccard_loss(pred, target, **self._all_options())
+
+
+class BinaryFocalLoss(_LossModule):
+    """Module form of [`binary_focal_loss`][segref.binary_focal_loss]:
+    ``BinaryFocalLoss(**options)(pred, target)`` equals ``binary_focal_loss(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, gamma: float = 2.0, alpha: float | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, gamma=gamma, alpha=alpha, reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return binary_focal_loss(pred, target, **self._all_options())
+
+
+class FocalLoss(_LossModule):
+    """Module form of [`focal_loss`][segref.focal_loss]:
+    ``FocalLoss(**options)(pred, target)`` equals ``focal_loss(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, gamma: float = 2.0, alpha: float | Tensor | None = None,
+                 ignore_index: int | None = None, axis: int = 1, reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, gamma=gamma, alpha=alpha, ignore_index=ignore_index, axis=axis,
+                         reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return focal_loss(pred, target, **self._all_options())
+
+
+class DiceCELoss(_LossModule):
+    """Module form of [`dice_ce_loss`][segref.dice_ce_loss]:
+    ``DiceCELoss(**options)(pred, target)`` equals ``dice_ce_loss(pred, target, **options)``."""
+
+    def __init__(self, *, from_logits: bool, dice_weight: float = 1.0, ce_weight: float = 1.0,
+                 multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
+                 include_background: bool = True, squared: bool = False, label_smoothing: float = 0.0,
+                 class_weights: Tensor | None = None, ignore_index: int | None = None, axis: int = 1,
+                 distributed: bool = False, reduction: str = "mean") -> None:
+        super().__init__(from_logits=from_logits, dice_weight=dice_weight, ce_weight=ce_weight,
+                         multilabel=multilabel, smooth=smooth, per_image=per_image,
+                         include_background=include_background, squared=squared, label_smoothing=label_smoothing,
+                         class_weights=class_weights, ignore_index=ignore_index, axis=axis,
+                         distributed=distributed, reduction=reduction)
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return dice_ce_loss(pred, target, **self._all_options())
