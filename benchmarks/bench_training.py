@@ -304,6 +304,8 @@ def main() -> None:
                 timings[impl.name] = {"skipped": f"{len(spatial)}D input not supported"}
             elif memory and "skipped" not in timings[impl.name] and not impl.compiled:
                 timings[impl.name]["peak_mib"] = measure_memory(case, impl.name, args.device)
+        for name, entry in timings.items():
+            entry["loss"] = BY_NAME[name].loss
         torch._dynamo.reset()
         result["cases"][case] = {"N": n, "C": c, "spatial": list(spatial), "results": timings}
         print(f"{case}: {time.perf_counter() - started:.0f} s", file=sys.stderr)

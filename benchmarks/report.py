@@ -15,10 +15,11 @@ DEFAULT_FLOOR = "F.cross_entropy"
 FAMILIES = ("CE", "BCE", "Dice", "Dice+CE", "focal")
 
 
-def _family(name: str) -> str:
-    from benchmarks.bench_training import BY_NAME
+_FAMILY: dict[str, str] = {}
 
-    return BY_NAME[name].loss if name in BY_NAME else "other"
+
+def _family(name: str) -> str:
+    return _FAMILY.get(name, "other")
 
 
 def _ratio(results: dict, name: str, baseline: str, key: str) -> str:
@@ -55,6 +56,8 @@ def _floor_of(name: str) -> str:
 
 
 def markdown_tables(result: dict) -> str:
+    for case in result["cases"].values():
+        _FAMILY.update({name: entry["loss"] for name, entry in case["results"].items() if "loss" in entry})
     info = result["machine"]
     cases = result["cases"]
     header = (

@@ -177,6 +177,18 @@ def class_sums(xp: Any, values: Array, labels: Array, num_classes: int) -> Array
     return sums.reshape(n, num_classes).astype(values.dtype, copy=False)
 
 
+def label_counts(labels: Array, num_classes: int, dtype: Any) -> Array:
+    """How many pixels of each image carry each class: (N, S) torch labels -> (N, C) counts.
+
+    ``bincount`` without weights, about 3x faster than scattering ones on CPU; its
+    output size depends on the data, so compiled code uses ``class_sums`` instead.
+    """
+    n = labels.shape[0]
+    offsets = _torch().arange(n, device=labels.device).unsqueeze(1) * num_classes
+    counts = _torch().bincount((labels + offsets).reshape(-1), minlength=n * num_classes)
+    return counts.reshape(n, num_classes).to(dtype)
+
+
 def confusion_counts(xp: Any, pred: Array, target: Array, valid: Array, num_classes: int) -> Array:
     """Per-image confusion matrices (N, C, C) of two integer label maps; rows are targets."""
     n = pred.shape[0]

@@ -43,7 +43,10 @@ def overlap_statistics(inputs: ClassInputs, *, squared: bool, per_image: bool, d
     if terms is not None:
         intersection, pred_sum = terms.intersection, terms.pred_sum
         index = xp.reshape(inputs.index, (n, -1))
-        target_sum = B.class_sums(xp, _counts(xp, valid, index, pred_sum.dtype), index, num_classes)
+        if valid is None and not B.compiling():
+            target_sum = B.label_counts(index, num_classes, pred_sum.dtype)
+        else:
+            target_sum = B.class_sums(xp, _counts(xp, valid, index, pred_sum.dtype), index, num_classes)
     else:
         flat_p = xp.reshape(inputs.probs, (n, num_classes, -1))
         p_power = flat_p * flat_p if squared else flat_p
