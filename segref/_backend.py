@@ -57,6 +57,11 @@ def is_bool(x: Array) -> bool:
     return x.dtype == np.bool_
 
 
+def isfinite(x: Array) -> Array:
+    """Elementwise finiteness, with torch's own kernel for tensors (one operation, not four)."""
+    return _torch().isfinite(x) if is_torch(x) else np.isfinite(x)
+
+
 def is_half(x: Array) -> bool:
     """True for 16-bit floats, which segref upcasts to float32 internally."""
     if is_torch(x):

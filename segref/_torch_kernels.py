@@ -82,13 +82,26 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
             probs = torch.softmax(z, dim=1)
             p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
         grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
-                               g_intersection, g_pred_sum, in_place=not differentiable)
+                               g_intersection, g_pred_sum, in_place=not differentiable,
+                               reuse_probs=not differentiable and not _graph_kept())
         return grad, None, None, None, None
 
 
+def _graph_kept() -> bool:
+    """Whether this backward pass keeps the graph (``retain_graph=True``): then the saved p must survive."""
+    if torch.compiler.is_compiling():
+        return True
+    keep_graph = getattr(torch._C._autograd, "_get_current_graph_task_keep_graph", None)
+    return True if keep_graph is None else bool(keep_graph())
+
+
 def _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted, g_intersection, g_pred_sum,
-                    *, in_place: bool) -> torch.Tensor:
-    """The closed-form gradient of the module docstring; ``in_place`` reuses fresh buffers."""
+                    *, in_place: bool, reuse_probs: bool = False) -> torch.Tensor:
+    """The closed-form gradient of the module docstring.
+
+    ``in_place`` writes into buffers this function allocated; ``reuse_probs`` also
+    overwrites the saved probabilities (allowed when the graph is freed after this pass).
+    """
     spike = g_log_p_true  # u_i
     if g_intersection is not None:
         through_intersection = p_true * g_intersection.gather(1, index)
@@ -103,13 +116,18 @@ def _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_w
         through_sum = torch.matmul(g_pred_sum.unsqueeze(1), probs).squeeze(1)
         shift = shift + (through_sum if valid is None else through_sum * valid)
         column = g_pred_sum.unsqueeze(2)
-    if column is None:
+    if column is None and reuse_probs:
+        grad = probs.mul_(-shift.unsqueeze(1))
+        factor = None
+    elif column is None:
         factor = -shift.unsqueeze(1)
     elif valid is None:
         factor = column - shift.unsqueeze(1)
     else:
         factor = torch.addcmul(-shift.unsqueeze(1), column, valid.unsqueeze(1))
-    if in_place and factor.shape == probs.shape:
+    if factor is None:
+        pass
+    elif in_place and factor.shape == probs.shape:
         grad = factor.mul_(probs)
     else:
         grad = probs * factor

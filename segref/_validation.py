@@ -108,8 +108,7 @@ class ValueChecks:
     def finite(self, name: str, x: Array, span: tuple[Array, Array]) -> None:
         """``x`` holds no NaN or infinity, given ``span = value_range(x)``."""
         low, high = span
-        xp = B.namespace(low)
-        self.require(xp.isfinite(low) & xp.isfinite(high), lambda: _non_finite_message(name, x))
+        self.require(B.isfinite(low) & B.isfinite(high), lambda: _non_finite_message(name, x))
 
     def unit_interval(self, name: str, x: Array, span: tuple[Array, Array], what: str) -> None:
         """``x`` lies in [0, 1] (NaN fails too), given ``span = value_range(x)``."""

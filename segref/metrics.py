@@ -13,7 +13,8 @@ import numpy as np
 
 from . import _backend as B
 from . import _validation as V
-from ._reduction import finish, reduce, safe_divide
+from ._reduction import finish, reduce
+from .overlap import score_from_statistics
 
 Array = Any
 
@@ -58,10 +59,7 @@ def _hard_overlap(kind: str, pred: Array, target: Array, *, num_classes: int, in
     xp, tp, fp, fn = _confusion(pred, target, num_classes, ignore_index)
     if not per_image:
         tp, fp, fn = (xp.sum(s, axis=0) for s in (tp, fp, fn))
-    if kind == "dice":
-        score = safe_divide(xp, 2 * tp, 2 * tp + fp + fn, when_zero=1.0)
-    else:
-        score = safe_divide(xp, tp, tp + fp + fn, when_zero=1.0)
+    score = score_from_statistics(xp, kind, tp, tp + fp, tp + fn, smooth=0.0)
     if not include_background:
         score = score[..., 1:]
     return finish(xp, reduce(xp, score, reduction), score.dtype)

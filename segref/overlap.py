@@ -106,15 +106,23 @@ def check_distributed(distributed: Any, per_image: bool, pred: Array) -> bool:
 def overlap_scores(inputs: ClassInputs, kind: str, *, smooth: float, squared: bool, per_image: bool,
                    include_background: bool, distributed: bool = False, terms: Any = None) -> Array:
     """Dice or Jaccard per (image, class), or per class; without class 0 unless ``include_background``."""
-    xp = inputs.xp
-    intersection, pred_sum, target_sum = overlap_statistics(
-        inputs, squared=squared, per_image=per_image, distributed=distributed, terms=terms)
-    if kind == "dice":
-        score = safe_divide(xp, 2 * intersection + smooth, pred_sum + target_sum + smooth, when_zero=1.0)
-    else:
-        union = pred_sum + target_sum - intersection
-        score = safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
+    statistics = overlap_statistics(inputs, squared=squared, per_image=per_image, distributed=distributed,
+                                    terms=terms)
+    score = score_from_statistics(inputs.xp, kind, *statistics, smooth=smooth)
     return score if include_background else score[..., 1:]
+
+
+def score_from_statistics(xp: Any, kind: str, intersection: Array, pred_sum: Array, target_sum: Array, *,
+                          smooth: float) -> Array:
+    """Dice (2I + e) / (P + G + e) or Jaccard (I + e) / (P + G - I + e); 1 where the denominator is 0.
+
+    The soft losses pass sums of probabilities; the hard metrics pass pixel counts
+    (I = TP, P = TP + FP, G = TP + FN), which gives 2TP / (2TP + FP + FN) and TP / (TP + FP + FN).
+    """
+    if kind == "dice":
+        return safe_divide(xp, 2 * intersection + smooth, pred_sum + target_sum + smooth, when_zero=1.0)
+    union = pred_sum + target_sum - intersection
+    return safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
 
 
 def check_overlap_options(*, smooth: Any, per_image: Any, include_background: Any, squared: Any,

@@ -7,7 +7,9 @@ A page's fenced code blocks are run in order, in one namespace per page:
 - ```` ```pycon ```` blocks are doctests: each ``>>>`` line runs and its printed
   output must match what the page shows (numbers to the precision written);
 - ```` ```pycon cuda ```` blocks run only where CUDA is available; elsewhere the page
-  says, visibly, that the block was skipped and why.
+  says, visibly, that the block was skipped and why;
+- ```` ```python markdown ```` blocks are executed and replaced by what they print,
+  which is read as Markdown (the Benchmarks page renders its committed JSON so).
 
 The same function is called by ``tests/test_pages.py``, so ``pytest`` checks the
 pages too, without building the site.
@@ -15,7 +17,9 @@ pages too, without building the site.
 
 from __future__ import annotations
 
+import contextlib
 import doctest
+import io
 import logging
 import re
 import sys
@@ -37,7 +41,7 @@ FENCE = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
-OWN_FLAGS = {"exec", "cuda"}
+OWN_FLAGS = {"exec", "cuda", "markdown"}
 
 
 SHORTEST_ROUNDED = 4
@@ -127,6 +131,17 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
         line = markdown.count("\n", 0, match.start()) + 2
         where = f"{source}:{line}"
         note = ""
+        if language == "python" and "markdown" in options:
+            result.blocks += 1
+            printed = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(printed):
+                    exec(compile(body, where, "exec"), namespace)
+            except Exception:
+                result.failures.append(f"{where}: the code block raised\n{traceback.format_exc(limit=-3)}")
+            pieces += [markdown[last:match.start()], textwrap.indent(printed.getvalue(), indent)]
+            last = match.end()
+            continue
         if language == "python" and "exec" in options:
             result.blocks += 1
             try:
