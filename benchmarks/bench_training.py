@@ -10,8 +10,8 @@ measured in this process against baselines measured in the same run:
 - nnU-Net's Dice+CE: its algorithm re-stated here (nnU-Net itself is not imported,
   see ``nnunet_style_dice_ce``).
 
-Time: the implementations of a case run interleaved, one step each per round,
-after warm-up steps; the table shows the median over rounds (the JSON also holds
+Time: the implementations of a case run interleaved, one step each per round in
+a shuffled order, after warm-up steps; the table shows the median over rounds (the JSON also holds
 the quartiles). Memory: the peak of one step in a fresh process per (case,
 implementation): on CUDA ``torch.cuda.max_memory_allocated`` above what was
 allocated before the step; on CPU the growth of the resident set (VmHWM after
@@ -39,6 +39,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -193,10 +194,13 @@ def time_case(case: str, implementations: list[Implementation], device: str, rou
         except Exception as error:  # a missing optional library, or kornia's 2D-only dice
             results[impl.name] = {"skipped": f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"}
     times: dict[str, list[float]] = {name: [] for name in functions}
+    order = list(functions)
+    shuffle = random.Random(0).shuffle
     for _ in range(rounds):
-        for name, function in functions.items():
+        shuffle(order)  # no implementation always runs first, or right after a large one
+        for name in order:
             z, y = inputs[BY_NAME[name].binary]
-            times[name].append(_step(function, z, y, device))
+            times[name].append(_step(functions[name], z, y, device))
     for name, samples in times.items():
         q1, median, q3 = statistics.quantiles(samples, n=4) if len(samples) > 1 else (samples[0],) * 3
         results[name] = {"median_ms": 1e3 * statistics.median(samples), "q1_ms": 1e3 * q1, "q3_ms": 1e3 * q3,
