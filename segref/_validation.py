@@ -289,14 +289,15 @@ def scalar_value(value: Any) -> Any:
 
 
 def check_number(name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool = False) -> float:
-    """A real number in [low, high] (or (low, high] with low_open); NumPy and 0-d scalars accepted."""
+    """A finite real number in [low, high] (or (low, high] with low_open); NumPy and 0-d scalars accepted."""
     value = scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     below = value <= low if low_open else value < low
-    if below or value > high or math.isnan(value):
+    if below or value > high or not math.isfinite(value):
         bracket = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {bracket}{low:g}, {high:g}], got {value!r}")
+        closing = ")" if math.isinf(high) else "]"
+        raise ValueError(f"{name} must be a finite number in {bracket}{low:g}, {high:g}{closing}, got {value!r}")
     return float(value)
 
 

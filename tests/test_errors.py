@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -138,18 +140,25 @@ def test_mixed_libraries_and_lists(fn):
 
 def test_option_values():
     z, y = class_inputs()
-    with pytest.raises(ValueError, match=r"label_smoothing must lie in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"label_smoothing must be a finite number in \[0, 1\], got 1.5"):
         segref.categorical_cross_entropy(z, y, from_logits=True, label_smoothing=1.5)
     with pytest.raises(ValueError, match=r"class_weights must be a 1-D sequence with one entry per class \(3\)"):
         segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=[1.0, 2.0])
     with pytest.raises(ValueError, match=r"class_weights must hold finite, non-negative values"):
         segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=[1.0, -2.0, 1.0])
-    with pytest.raises(ValueError, match=r"gamma must lie in \[0, inf\], got -1"):
+    with pytest.raises(ValueError, match=r"gamma must be a finite number in \[0, inf\), got -1"):
         segref.focal_loss(z, y, from_logits=True, gamma=-1)
-    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\], got 2"):
+    with pytest.raises(ValueError, match=r"alpha must be a finite number in \[0, 1\], got 2"):
         segref.binary_focal_loss(z, torch.ones_like(z), from_logits=True, alpha=2)
-    with pytest.raises(ValueError, match=r"smooth must lie in \[0, inf\], got -0.1"):
+    with pytest.raises(ValueError, match=r"smooth must be a finite number in \[0, inf\), got -0.1"):
         segref.dice_loss(z, y, from_logits=True, smooth=-0.1)
+    # infinite options gave NaN or inf losses before they were refused
+    for call in (lambda: segref.dice_loss(z, y, from_logits=True, smooth=math.inf),
+                 lambda: segref.focal_loss(z, y, from_logits=True, gamma=math.inf),
+                 lambda: segref.binary_cross_entropy(z, torch.ones_like(z), from_logits=True, pos_weight=math.inf),
+                 lambda: segref.dice_ce_loss(z, y, from_logits=True, ce_weight=math.inf)):
+        with pytest.raises(ValueError, match=r"must be a finite number in \[0, inf\), got inf"):
+            call()
     with pytest.raises(ValueError, match="axis=5 is out of range for pred of shape"):
         segref.dice_loss(z, y, from_logits=True, axis=5)
     with pytest.raises(ValueError, match="ignore_index applies to class-index targets only"):
