@@ -33,11 +33,18 @@ class BinaryInputs:
     out_dtype: Any
     from_logits: bool
     pos_weight: Any = 1.0  # a number, or an array broadcasting against pred
+    checks: V.ValueChecks | None = None  # still to run, when prepare_binary deferred them
 
 
 def prepare_binary(pred: Array, target: Array, *, from_logits: bool, pos_weight: Any = None,
-                   axis: int = 1) -> BinaryInputs:
-    """Validate an element-wise (pred, target) pair; ``pos_weight`` is a number or one weight per ``axis`` entry."""
+                   axis: int = 1, defer_value_checks: bool = False) -> BinaryInputs:
+    """Validate an element-wise (pred, target) pair; ``pos_weight`` is a number or one weight per ``axis`` entry.
+
+    With ``defer_value_checks`` the values are not read here: the caller computes its
+    loss, then calls ``binary_value_checks`` with the reduced loss and runs
+    ``inputs.checks`` (an element-wise loss indexes nothing, so computing it first is
+    safe; reading the data after the loss's kernels measured faster on CPU).
+    """
     xp = V.check_arrays(pred, target)
     V.check_from_logits(from_logits)
     V.check_same_shape(pred, target)
@@ -48,11 +55,29 @@ def prepare_binary(pred: Array, target: Array, *, from_logits: bool, pos_weight:
     checks = V.ValueChecks()
     if pos_weight is not None:
         inputs.pos_weight = _pos_weight(inputs, pos_weight, axis, checks)
-    if checks.enabled:
-        _check_pred_values(checks, pred, from_logits)
-        checks.unit_interval("target", target, V.value_range(target), "soft labels")
-    checks.run()
+    if defer_value_checks:
+        inputs.checks = checks
+    else:
+        binary_value_checks(checks, pred, target, from_logits=from_logits)
+        checks.run()
     return inputs
+
+
+def binary_value_checks(checks: V.ValueChecks, pred: Array, target: Array, *, from_logits: bool,
+                        reduced_loss: Array | None = None) -> None:
+    """Add the value checks of an element-wise pair to ``checks``.
+
+    A mean or sum of binary cross-entropy terms is non-finite exactly when a logit is
+    (a NaN or infinite logit makes its own term NaN or infinite, and no finite terms
+    cancel it), so ``reduced_loss`` stands in for a pass over the logits.
+    """
+    if not checks.enabled:
+        return
+    if from_logits and reduced_loss is not None:
+        checks.finite_through("pred", pred, reduced_loss)
+    else:
+        _check_pred_values(checks, pred, from_logits)
+    checks.unit_interval("target", target, V.value_range(target), "soft labels")
 
 
 def _pos_weight(inputs: BinaryInputs, pos_weight: Any, axis: Any, checks: V.ValueChecks) -> Any:

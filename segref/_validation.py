@@ -110,6 +110,17 @@ class ValueChecks:
         low, high = span
         self.require(B.isfinite(low) & B.isfinite(high), lambda: _non_finite_message(name, x))
 
+    def finite_through(self, name: str, x: Array, total: Array) -> None:
+        """``x`` holds no NaN or infinity, read from ``total``: a sum of terms each of which is
+        non-finite exactly where its element of ``x`` is (so no separate pass over ``x``)."""
+
+        def message() -> str:
+            if bool(B.namespace(x).all(B.isfinite(_host(x)))):
+                return f"the loss overflowed to {float(total)} although {name} is finite; its values are too large"
+            return _non_finite_message(name, x)
+
+        self.require(B.isfinite(_host(total)), message)
+
     def unit_interval(self, name: str, x: Array, span: tuple[Array, Array], what: str) -> None:
         """``x`` lies in [0, 1] (NaN fails too), given ``span = value_range(x)``."""
         low, high = span

@@ -15,6 +15,7 @@ from . import _backend as B
 from . import _validation as V
 from ._inputs import (
     ClassInputs,
+    binary_value_checks,
     broadcast_class_vector,
     class_term,
     class_weights_per_pixel,
@@ -104,8 +105,16 @@ def binary_cross_entropy(
     """
     V.check_reduction(reduction)
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
-    inputs = prepare_binary(pred, target, from_logits=from_logits, pos_weight=pos_weight, axis=axis)
-    return finish(inputs.xp, binary_cross_entropy_step(inputs, smoothing, reduction), inputs.out_dtype)
+    # torch from logits: the loss is computed before the values are read (nothing to warn about, no
+    # log of an invalid probability), and its mean or sum stands in for a pass over the logits
+    inputs = prepare_binary(pred, target, from_logits=from_logits, pos_weight=pos_weight, axis=axis,
+                            defer_value_checks=from_logits is True and B.is_torch(pred))
+    loss = binary_cross_entropy_step(inputs, smoothing, reduction)
+    if inputs.checks is not None:
+        binary_value_checks(inputs.checks, pred, target, from_logits=True,
+                            reduced_loss=None if reduction == "none" else loss)
+        inputs.checks.run()
+    return finish(inputs.xp, loss, inputs.out_dtype)
 
 
 def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> Array:
