@@ -239,7 +239,8 @@ def broadcast_class_vector(inputs: ClassInputs, vector: Array) -> Array:
     return inputs.xp.reshape(vector, shape)
 
 
-def softmax_terms(inputs: ClassInputs, *, overlap: bool, class_vector: Array | None = None) -> Any:
+def softmax_terms(inputs: ClassInputs, *, overlap: bool, class_vector: Array | None = None,
+                  log_terms: bool = True) -> Any:
     """The fused kernel's ``SoftmaxTerms`` for ``inputs.fused`` inputs; shapes (N, *spatial) and (N, C)."""
     from ._torch_kernels import SoftmaxTerms, softmax_index_terms
 
@@ -247,7 +248,7 @@ def softmax_terms(inputs: ClassInputs, *, overlap: bool, class_vector: Array | N
     n, c = z.shape[0], z.shape[1]
     terms = softmax_index_terms(
         z.reshape(n, c, -1), index.reshape(n, -1), None if valid is None else valid.reshape(n, -1),
-        overlap=overlap, class_vector=class_vector,
+        overlap=overlap, class_vector=class_vector, log_terms=log_terms,
     )
     log_p_true, weighted = (None if t is None else t.reshape(index.shape) for t in terms[:2])
     return SoftmaxTerms(log_p_true, weighted, terms.intersection, terms.pred_sum)

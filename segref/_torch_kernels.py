@@ -49,9 +49,14 @@ def softmax_index_terms(
     *,
     overlap: bool,
     class_vector: torch.Tensor | None,
+    log_terms: bool = True,
 ) -> SoftmaxTerms:
-    """The terms above for logits ``z`` (N, C, S), labels ``index`` (N, S) in [0, C), ``valid`` (N, S)."""
-    return SoftmaxTerms(*_SoftmaxIndexTerms.apply(z, index, valid, class_vector, overlap))
+    """The terms above for logits ``z`` (N, C, S), labels ``index`` (N, S) in [0, C), ``valid`` (N, S).
+
+    Without ``log_terms`` (an overlap loss alone) no logarithm is taken: one softmax,
+    and ``log_p_true`` is None.
+    """
+    return SoftmaxTerms(*_SoftmaxIndexTerms.apply(z, index, valid, class_vector, overlap, log_terms))
 
 
 def per_class_sums(values: torch.Tensor, index: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -61,12 +66,17 @@ def per_class_sums(values: torch.Tensor, index: torch.Tensor, num_classes: int) 
 
 class _SoftmaxIndexTerms(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, z, index, valid, class_vector, overlap):  # type: ignore[override]
-        log_probs = torch.log_softmax(z, dim=1)
-        log_p_true = log_probs.gather(1, index.unsqueeze(1)).squeeze(1)
-        weighted = None if class_vector is None else torch.matmul(class_vector, log_probs)
-        probs = log_probs.exp_()  # log p is not read again: the buffer becomes p
-        p_true = log_p_true.exp()
+    def forward(ctx, z, index, valid, class_vector, overlap, log_terms):  # type: ignore[override]
+        if log_terms:
+            log_probs = torch.log_softmax(z, dim=1)
+            log_p_true = log_probs.gather(1, index.unsqueeze(1)).squeeze(1)
+            weighted = None if class_vector is None else torch.matmul(class_vector, log_probs)
+            probs = log_probs.exp_()  # log p is not read again: the buffer becomes p
+            p_true = log_p_true.exp()
+        else:
+            log_p_true = weighted = None
+            probs = torch.softmax(z, dim=1)
+            p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
         intersection = pred_sum = None
         if overlap:
             intersection = per_class_sums(p_true if valid is None else p_true * valid, index, z.shape[1])
@@ -84,7 +94,7 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
         grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
                                g_intersection, g_pred_sum, in_place=not differentiable,
                                reuse_probs=not differentiable and not _graph_kept())
-        return grad, None, None, None, None
+        return grad, None, None, None, None, None
 
 
 def _graph_kept() -> bool:
@@ -107,7 +117,7 @@ def _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_w
         through_intersection = p_true * g_intersection.gather(1, index)
         if valid is not None:
             through_intersection = through_intersection * valid
-        spike = spike + through_intersection
+        spike = through_intersection if spike is None else spike + through_intersection
     shift = spike  # t_i
     if g_weighted is not None:
         shift = shift + g_weighted * class_vector.sum()

@@ -145,7 +145,7 @@ def _overlap(kind: str, as_loss: bool, pred: Array, target: Array, *, from_logit
     smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
                                    squared=squared, num_classes=inputs.num_classes)
     distributed = check_distributed(distributed, per_image, pred)
-    terms = softmax_terms(inputs, overlap=True) if inputs.fused and not squared else None
+    terms = softmax_terms(inputs, overlap=True, log_terms=False) if inputs.fused and not squared else None
     score = overlap_scores(inputs, kind, smooth=smooth, squared=squared, per_image=per_image,
                            include_background=include_background, distributed=distributed, terms=terms)
     value = 1 - score if as_loss else score

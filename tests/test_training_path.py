@@ -9,6 +9,7 @@ and that the fast path computes the same numbers and gradients as plain autograd
 from __future__ import annotations
 
 import functools
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -168,8 +169,8 @@ def test_modules_compile_with_fullgraph():
 # --- the fused kernel against plain autograd ----------------------------------------------------
 
 def _reference_dice_ce(z, y, *, ignore_index=None, class_weights=None, label_smoothing=0.0, per_image=True,
-                       include_background=True):
-    """Dice + CE written with a one-hot target and autograd only (no segref code)."""
+                       include_background=True, ce=True):
+    """Dice + CE (or Dice alone) written with a one-hot target and autograd only (no segref code)."""
     c = z.shape[1]
     valid = torch.ones_like(y, dtype=z.dtype) if ignore_index is None else (y != ignore_index).to(z.dtype)
     labels = torch.where(valid.bool(), y, torch.zeros_like(y))
@@ -180,6 +181,8 @@ def _reference_dice_ce(z, y, *, ignore_index=None, class_weights=None, label_smo
     dice = torch.where(torch.isnan(dice), torch.ones_like(dice), dice)
     if not include_background:
         dice = dice[..., 1:]
+    if not ce:
+        return (1 - dice).mean()
     ce = F.cross_entropy(z, y, weight=class_weights, ignore_index=-100 if ignore_index is None else ignore_index,
                          label_smoothing=label_smoothing)
     return (1 - dice).mean() + ce
@@ -202,6 +205,30 @@ def test_fused_dice_ce_matches_autograd_reference(options):
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(torch.autograd.grad(got, z)[0], torch.autograd.grad(want, z)[0],
                                rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [{}, {"ignore_index": 255}, {"per_image": False, "include_background": False}])
+def test_fused_dice_matches_autograd_reference(options):
+    z, y = _inputs(c=3, spatial=(4, 5))
+    if "ignore_index" in options:
+        y[1, 0] = 255
+    got = segref.dice_loss(z, y, from_logits=True, **options)
+    want = _reference_dice_ce(z, y, ce=False, **options)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(torch.autograd.grad(got, z)[0], torch.autograd.grad(want, z)[0],
+                               rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("label", [0.0, 1.0, 0.5])
+def test_bce_refuses_every_non_finite_logit(bad, label, reduction):
+    """From logits on torch the reduced loss stands in for a pass over the logits: it must see every case."""
+    z = torch.tensor([[0.3, bad, -1.0]])
+    y = torch.tensor([[1.0, label, 0.0]])
+    with pytest.raises(ValueError, match=r"pred contains 1 NaN or infinite value\(s\)"):
+        segref.binary_cross_entropy(z, y, from_logits=True, reduction=reduction, pos_weight=2.0,
+                                    label_smoothing=0.1)
 
 
 @pytest.mark.parametrize("name", ["categorical_cross_entropy", "dice_loss", "focal_loss", "dice_ce_loss"])
