@@ -11,12 +11,14 @@ measured in this process against baselines measured in the same run:
   see ``nnunet_style_dice_ce``).
 
 Time: the implementations of a case run interleaved, one step each per round in
-a shuffled order, after warm-up steps; the table shows the median over rounds (the JSON also holds
-the quartiles). Memory: the peak of one step in a fresh process per (case,
-implementation): on CUDA ``torch.cuda.max_memory_allocated`` above what was
-allocated before the step; on CPU the growth of the resident set (VmHWM after
-resetting it through ``/proc/self/clear_refs``, minus VmRSS before the step), after
-a warm-up step on a small input. Each baseline computes its own library's
+a shuffled order, after warm-up steps, in a fresh process; that is repeated in
+``--repeats`` processes (default 3) and the table shows the median of their
+medians (the JSON also holds each repeat's median and the first one's quartiles).
+Memory: the peak of one step in a fresh process per (case, implementation): on
+CUDA ``torch.cuda.max_memory_allocated`` above what was allocated before the step;
+on CPU the growth of the resident set (VmHWM after resetting it through
+``/proc/self/clear_refs``, minus VmRSS before the step), after a warm-up step on a
+small input. Each baseline computes its own library's
 variant of the loss (per-image or batch statistics, background or not): the rows
 compare costs, not numbers.
 
@@ -181,7 +183,33 @@ def _step(function, z, y, device: str) -> float:
     return time.perf_counter() - start
 
 
-def time_case(case: str, implementations: list[Implementation], device: str, rounds: int, warmup: int) -> dict:
+def time_case_in_fresh_processes(case: str, names: list[str], device: str, rounds: int, warmup: int,
+                                 repeats: int) -> dict:
+    """``time_case`` in ``repeats`` fresh processes: no case inherits another's allocator state.
+
+    Each implementation's time is the median over the repeats of its per-process
+    medians; ``repeat_medians_ms`` keeps them all, so the spread between repeats shows.
+    """
+    runs = []
+    for repeat in range(repeats):
+        command = [sys.executable, __file__, "--time-of", case, "--device", device, "--rounds", str(rounds),
+                   "--warmup", str(warmup), "--seed", str(repeat), "--only", *names]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise RuntimeError(f"timing {case} failed:\n{done.stderr[-2000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    merged = {}
+    for name in runs[0]:
+        if "skipped" in runs[0][name]:
+            merged[name] = runs[0][name]
+            continue
+        medians = [run[name]["median_ms"] for run in runs]
+        merged[name] = dict(runs[0][name], median_ms=statistics.median(medians), repeat_medians_ms=medians)
+    return merged
+
+
+def time_case(case: str, implementations: list[Implementation], device: str, rounds: int, warmup: int,
+              seed: int = 0) -> dict:
     inputs = {binary: make_inputs(case, device, binary=binary) for binary in (False, True)}
     functions, results = {}, {}
     for impl in implementations:
@@ -195,14 +223,14 @@ def time_case(case: str, implementations: list[Implementation], device: str, rou
             results[impl.name] = {"skipped": f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"}
     times: dict[str, list[float]] = {name: [] for name in functions}
     order = list(functions)
-    shuffle = random.Random(0).shuffle
+    shuffle = random.Random(seed).shuffle
     for _ in range(rounds):
         shuffle(order)  # no implementation always runs first, or right after a large one
         for name in order:
             z, y = inputs[BY_NAME[name].binary]
             times[name].append(_step(functions[name], z, y, device))
     for name, samples in times.items():
-        q1, median, q3 = statistics.quantiles(samples, n=4) if len(samples) > 1 else (samples[0],) * 3
+        q1, median, q3 = statistics.quantiles(samples, n=4, method="inclusive") if len(samples) > 1 else (samples[0],) * 3
         results[name] = {"median_ms": 1e3 * statistics.median(samples), "q1_ms": 1e3 * q1, "q3_ms": 1e3 * q3,
                          "rounds": len(samples)}
     return results
@@ -278,18 +306,27 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", choices=list(CASES), metavar="CASE")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per case (median of their medians)")
     parser.add_argument("--quick", action="store_true", help="two cases, 7 rounds, no memory")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<device>.json)")
     parser.add_argument("--memory-of", nargs=2, metavar=("CASE", "IMPLEMENTATION"), help=argparse.SUPPRESS)
+    parser.add_argument("--time-of", metavar="CASE", help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.memory_of:
         print(measure_memory_here(*args.memory_of, args.device))
         return
+    if args.time_of:
+        chosen = [BY_NAME[name] for name in args.only]
+        print(json.dumps(time_case(args.time_of, chosen, args.device, args.rounds, args.warmup, args.seed)))
+        return
     cases = args.cases or (list(QUICK_CASES) if args.quick else list(CASES))
     rounds = 7 if args.quick else args.rounds
+    repeats = 1 if args.quick else args.repeats
     memory = not (args.quick or args.no_memory)
     implementations = [impl for impl in IMPLEMENTATIONS if not (impl.compiled and args.no_compile)]
     info = machine()
@@ -297,12 +334,13 @@ def main() -> None:
         info["device"] = torch.cuda.get_device_name()
     else:
         info["device"] = f"CPU ({info['processor']}, {info['torch_threads']} threads)"
-    result = {"machine": info, "rounds": rounds, "warmup": args.warmup, "cases": {}}
+    result = {"machine": info, "rounds": rounds, "warmup": args.warmup, "repeats": repeats, "cases": {}}
     for case in cases:
         n, c, spatial = CASES[case]
         started = time.perf_counter()
         usable = [impl for impl in implementations if len(spatial) in impl.spatial_dims]
-        timings = time_case(case, usable, args.device, rounds, args.warmup)
+        timings = time_case_in_fresh_processes(case, [impl.name for impl in usable], args.device, rounds,
+                                               args.warmup, repeats)
         for impl in implementations:
             if impl not in usable:
                 timings[impl.name] = {"skipped": f"{len(spatial)}D input not supported"}
@@ -310,7 +348,6 @@ def main() -> None:
                 timings[impl.name]["peak_mib"] = measure_memory(case, impl.name, args.device)
         for name, entry in timings.items():
             entry["loss"] = BY_NAME[name].loss
-        torch._dynamo.reset()
         result["cases"][case] = {"N": n, "C": c, "spatial": list(spatial), "results": timings}
         print(f"{case}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     out = args.out or REPO_ROOT / "benchmarks" / "results" / f"{args.device}.json"

@@ -63,7 +63,8 @@ def markdown_tables(result: dict) -> str:
     header = (
         f"Device: {info['device']}; PyTorch {info['torch']}, segref {info['segref']}, MONAI {info.get('monai')}, "
         f"kornia {info.get('kornia')}, SMP {info.get('segmentation_models_pytorch')}; {info['date']}; "
-        f"median of {result['rounds']} interleaved rounds after {result['warmup']} warm-up steps."
+        f"median over {result.get('repeats', 1)} fresh process(es) of the median of {result['rounds']} "
+        f"interleaved rounds after {result['warmup']} warm-up steps."
     )
     sizes = "; ".join(f"{name}: N={c['N']}, C={c['C']}, {'×'.join(map(str, c['spatial']))}" for name, c in cases.items())
     floors = "| floor | " + " | ".join(cases) + " |\n|---|" + "---|" * len(cases) + "\n"

@@ -157,11 +157,14 @@ def test_compiles_with_fullgraph_and_matches_eager(name):
     torch.testing.assert_close(got_grad, want_grad)
 
 
-def test_modules_compile_with_fullgraph():
+@pytest.mark.parametrize("name", segref.nn.__all__)
+def test_modules_compile_with_fullgraph(name):
     torch._dynamo.reset()
-    z, y = _inputs()
-    module = segref.nn.DiceCELoss(from_logits=True, class_weights=torch.tensor([1.0, 2.0, 1.0, 1.0],
-                                                                                dtype=torch.float64))
+    binary = name.startswith("Binary")
+    z, y = _binary_inputs() if binary else _inputs()
+    options = {} if binary else {"class_weights": torch.tensor([1.0, 2.0, 1.0, 1.0], dtype=torch.float64)}
+    module_type = getattr(segref.nn, name)
+    module = module_type(from_logits=True, **(options if name in ("CrossEntropyLoss", "DiceCELoss") else {}))
     compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
     torch.testing.assert_close(compiled(z, y), module(z, y))
 
