@@ -102,9 +102,8 @@ class CrossEntropyLoss(_LossModule):
         return categorical_cross_entropy(pred, target, **self._all_options())
 
 
-class DiceLoss(_LossModule):
-    """Module form of [`dice_loss`][segref.dice_loss]:
-    ``DiceLoss(**options)(pred, target)`` equals ``dice_loss(pred, target, **options)``."""
+class _OverlapLossModule(_LossModule):
+    """The options shared by the Dice and Jaccard modules."""
 
     def __init__(self, *, from_logits: bool, multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
                  include_background: bool = True, squared: bool = False, ignore_index: int | None = None,
@@ -112,21 +111,19 @@ class DiceLoss(_LossModule):
         super().__init__(from_logits=from_logits, multilabel=multilabel, smooth=smooth, per_image=per_image,
                          include_background=include_background, squared=squared, ignore_index=ignore_index,
                          axis=axis, distributed=distributed, reduction=reduction)
+
+
+class DiceLoss(_OverlapLossModule):
+    """Module form of [`dice_loss`][segref.dice_loss]:
+    ``DiceLoss(**options)(pred, target)`` equals ``dice_loss(pred, target, **options)``."""
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return dice_loss(pred, target, **self._all_options())
 
 
-class JaccardLoss(_LossModule):
+class JaccardLoss(_OverlapLossModule):
     """Module form of [`jaccard_loss`][segref.jaccard_loss]:
     ``JaccardLoss(**options)(pred, target)`` equals ``jaccard_loss(pred, target, **options)``."""
-
-    def __init__(self, *, from_logits: bool, multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
-                 include_background: bool = True, squared: bool = False, ignore_index: int | None = None,
-                 axis: int = 1, distributed: bool = False, reduction: str = "mean") -> None:
-        super().__init__(from_logits=from_logits, multilabel=multilabel, smooth=smooth, per_image=per_image,
-                         include_background=include_background, squared=squared, ignore_index=ignore_index,
-                         axis=axis, distributed=distributed, reduction=reduction)
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return jaccard_loss(pred, target, **self._all_options())
