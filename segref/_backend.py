@@ -110,14 +110,6 @@ def scalar_like(xp: Any, value: float, like: Array) -> Array:
     return xp.asarray(value, dtype=like.dtype, device=device(like))
 
 
-def as_array_like(xp: Any, value: Any, like: Array) -> Array:
-    """Convert a user option (float, sequence or array) to ``like``'s namespace, dtype and device."""
-    if is_torch(like) and is_torch(value):
-        return value.to(device=like.device, dtype=like.dtype)
-    host = np.asarray(value.detach().cpu() if is_torch(value) else value, dtype=np.float64)
-    return xp.asarray(host, dtype=like.dtype, device=device(like))
-
-
 def softplus(xp: Any, z: Array) -> Array:
     """log(1 + exp(z)), without overflow for any finite z."""
     if is_torch(z):

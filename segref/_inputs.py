@@ -67,17 +67,19 @@ def binary_value_checks(checks: V.ValueChecks, pred: Array, target: Array, *, fr
                         reduced_loss: Array | None = None) -> None:
     """Add the value checks of an element-wise pair to ``checks``.
 
-    A mean or sum of binary cross-entropy terms is non-finite exactly when a logit is
+    For targets in [0, 1] (checked first, so that a NaN target is reported as such),
+    a mean or sum of binary cross-entropy terms is non-finite exactly when a logit is
     (a NaN or infinite logit makes its own term NaN or infinite, and no finite terms
-    cancel it), so ``reduced_loss`` stands in for a pass over the logits.
+    cancel it) or when finite logits near float's maximum overflow the sum, which is
+    reported as such; so ``reduced_loss`` stands in for a pass over the logits.
     """
     if not checks.enabled:
         return
+    checks.unit_interval("target", target, V.value_range(target), "soft labels")  # first: see below
     if from_logits and reduced_loss is not None:
         checks.finite_through("pred", pred, reduced_loss)
     else:
         _check_pred_values(checks, pred, from_logits)
-    checks.unit_interval("target", target, V.value_range(target), "soft labels")
 
 
 def _pos_weight(inputs: BinaryInputs, pos_weight: Any, axis: Any, checks: V.ValueChecks) -> Any:
@@ -153,8 +155,8 @@ def prepare_classes(
     """Validate a class-wise (pred, target) pair and bring it to the (N, C, *spatial) layout.
 
     ``class_vectors`` maps option names to per-class values (a sequence or array of
-    C values, one number for every class, or None); they are checked with the
-    call's value checks and returned in ``inputs.vectors`` as (C,) arrays.
+    C values, or None); they are checked with the call's value checks and returned
+    in ``inputs.vectors`` as (C,) arrays.
     """
     xp = V.check_arrays(pred, target)
     axis = V.check_axis(pred, axis)
@@ -203,8 +205,6 @@ def prepare_classes(
         soft = _move_class_axis(xp, B.to_float(xp, target, dtype), axis)
     vectors = {}
     for name, value in (class_vectors or {}).items():
-        if isinstance(value, float):
-            value = [value] * num_classes
         vectors[name] = None if value is None else V.check_class_vector(xp, name, value, num_classes, scores, checks)
     checks.run()
     return ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, pred.dtype,

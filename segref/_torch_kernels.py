@@ -12,8 +12,11 @@ $$
 
 ($v_i$ is 0 at ignored pixels, 1 elsewhere). One ``log_softmax`` gives them all,
 and their gradient with respect to the logits has a closed form, so this
-``autograd.Function`` keeps a single $(N, C, S)$ tensor (the probabilities) for
-the backward pass and writes the gradient into a single new one. Writing
+``autograd.Function`` computes one $(N, C, S)$ tensor (the probabilities, kept for
+the backward pass with a reference to the logits, which second derivatives
+recompute from) and writes the gradient into one new tensor, or, for the
+cross-entropy and focal terms, back into the probabilities when the graph is freed.
+Autocast is off inside: its sums stay in float32. Writing
 $\bar\ell, \bar s, \bar I, \bar P$ for the incoming gradients:
 
 $$
@@ -30,6 +33,7 @@ is evaluated with differentiable operations on a recomputed softmax, so
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import torch
@@ -56,45 +60,69 @@ def softmax_index_terms(
     Without ``log_terms`` (an overlap loss alone) no logarithm is taken: one softmax,
     and ``log_p_true`` is None.
     """
-    return SoftmaxTerms(*_SoftmaxIndexTerms.apply(z, index, valid, class_vector, overlap, log_terms))
-
-
-def per_class_sums(values: torch.Tensor, index: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """sum_i values[n, i] [index[n, i] = c], shape (N, C); no one-hot tensor."""
-    return values.new_zeros((values.shape[0], num_classes)).scatter_add_(1, index, values)
+    return SoftmaxTerms(*_SoftmaxIndexTerms.apply(z, index, valid, class_vector, overlap, log_terms)[:4])
 
 
 class _SoftmaxIndexTerms(torch.autograd.Function):
+    # the forward's probabilities and true-class probabilities are extra outputs, so that
+    # setup_context can save them (which torch.func.grad needs); the wrapper drops them
     @staticmethod
-    def forward(ctx, z, index, valid, class_vector, overlap, log_terms):  # type: ignore[override]
-        if log_terms:
-            log_probs = torch.log_softmax(z, dim=1)
-            log_p_true = log_probs.gather(1, index.unsqueeze(1)).squeeze(1)
-            weighted = None if class_vector is None else torch.matmul(class_vector, log_probs)
-            probs = log_probs.exp_()  # log p is not read again: the buffer becomes p
-            p_true = log_p_true.exp()
-        else:
-            log_p_true = weighted = None
-            probs = torch.softmax(z, dim=1)
-            p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
-        intersection = pred_sum = None
-        if overlap:
-            intersection = per_class_sums(p_true if valid is None else p_true * valid, index, z.shape[1])
-            pred_sum = probs.sum(2) if valid is None else torch.matmul(probs, valid.unsqueeze(2)).squeeze(2)
-        ctx.save_for_backward(z, probs, p_true, index, valid, class_vector)
-        return log_p_true, weighted, intersection, pred_sum
+    def forward(z, index, valid, class_vector, overlap, log_terms):  # type: ignore[override]
+        with _full_precision(z):
+            if log_terms:
+                log_probs = torch.log_softmax(z, dim=1)
+                log_p_true = log_probs.gather(1, index.unsqueeze(1)).squeeze(1)
+                weighted = None if class_vector is None else torch.matmul(class_vector, log_probs)
+                probs = log_probs.exp_()  # log p is not read again: the buffer becomes p
+                p_true = log_p_true.exp()
+            else:
+                log_p_true = weighted = None
+                probs = torch.softmax(z, dim=1)
+                p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
+            intersection = pred_sum = None
+            if overlap:
+                counted = p_true if valid is None else p_true * valid
+                intersection = counted.new_zeros((z.shape[0], z.shape[1])).scatter_add_(1, index, counted)
+                pred_sum = probs.sum(2) if valid is None else torch.matmul(probs, valid.unsqueeze(2)).squeeze(2)
+        return log_p_true, weighted, intersection, pred_sum, probs, p_true
 
     @staticmethod
-    def backward(ctx, g_log_p_true, g_weighted, g_intersection, g_pred_sum):  # type: ignore[override]
+    def setup_context(ctx, inputs, output):  # type: ignore[override]
+        z, index, valid, class_vector, _, _ = inputs
+        probs, p_true = output[4], output[5]
+        ctx.mark_non_differentiable(probs, p_true)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(z, probs, p_true, index, valid, class_vector)
+
+    @staticmethod
+    def backward(ctx, g_log_p_true, g_weighted, g_intersection, g_pred_sum, _g_probs, _g_p_true):  # type: ignore[override]
         z, probs, p_true, index, valid, class_vector = ctx.saved_tensors
         differentiable = torch.is_grad_enabled()
-        if differentiable:
-            probs = torch.softmax(z, dim=1)
-            p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
-        grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
-                               g_intersection, g_pred_sum, in_place=not differentiable,
-                               reuse_probs=not differentiable and not _graph_kept())
-        return grad, None, None, None, None, None
+        with _full_precision(z):
+            if differentiable:  # create_graph: a gradient that is itself differentiable in z
+                probs = torch.softmax(z, dim=1)
+                p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
+            grad_class_vector = None
+            if ctx.needs_input_grad[3] and g_weighted is not None:
+                grad_class_vector = torch.einsum("ns,ncs->c", g_weighted, torch.log_softmax(z, dim=1))
+            grad = None
+            if ctx.needs_input_grad[0]:
+                grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
+                                       g_intersection, g_pred_sum, in_place=not differentiable,
+                                       reuse_probs=not differentiable and not _graph_kept())
+        return grad, None, None, grad_class_vector, None, None
+
+
+def _plus(total: torch.Tensor | None, term: torch.Tensor) -> torch.Tensor:
+    return term if total is None else total + term
+
+
+def _full_precision(z: torch.Tensor):
+    """Autocast off inside the kernel: its sums (matmul) must not run in float16 or bfloat16."""
+    try:
+        return torch.autocast(device_type=z.device.type, enabled=False)
+    except RuntimeError:  # a device type autocast does not know has no autocast to turn off
+        return contextlib.nullcontext()
 
 
 def _graph_kept() -> bool:
@@ -112,41 +140,40 @@ def _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_w
     ``in_place`` writes into buffers this function allocated; ``reuse_probs`` also
     overwrites the saved probabilities (allowed when the graph is freed after this pass).
     """
-    spike = g_log_p_true  # u_i
+    spike = g_log_p_true  # u_i; None stands for 0 (gradients are not materialised)
     if g_intersection is not None:
         through_intersection = p_true * g_intersection.gather(1, index)
         if valid is not None:
             through_intersection = through_intersection * valid
-        spike = through_intersection if spike is None else spike + through_intersection
+        spike = _plus(spike, through_intersection)
     shift = spike  # t_i
     if g_weighted is not None:
-        shift = shift + g_weighted * class_vector.sum()
+        shift = _plus(shift, g_weighted * class_vector.sum())
     column = None
     if g_pred_sum is not None:
         through_sum = torch.matmul(g_pred_sum.unsqueeze(1), probs).squeeze(1)
-        shift = shift + (through_sum if valid is None else through_sum * valid)
+        shift = _plus(shift, through_sum if valid is None else through_sum * valid)
         column = g_pred_sum.unsqueeze(2)
+    if shift is None:  # nothing flowed back to the logits
+        return torch.zeros_like(probs)
     if column is None and reuse_probs:
         grad = probs.mul_(-shift.unsqueeze(1))
-        factor = None
-    elif column is None:
-        factor = -shift.unsqueeze(1)
-    elif valid is None:
-        factor = column - shift.unsqueeze(1)
     else:
-        factor = torch.addcmul(-shift.unsqueeze(1), column, valid.unsqueeze(1))
-    if factor is None:
-        pass
-    elif in_place and factor.shape == probs.shape:
-        grad = factor.mul_(probs)
-    else:
-        grad = probs * factor
+        if column is None:
+            factor = -shift.unsqueeze(1)
+        elif valid is None:
+            factor = column - shift.unsqueeze(1)
+        else:
+            factor = torch.addcmul(-shift.unsqueeze(1), column, valid.unsqueeze(1))
+        grad = factor.mul_(probs) if in_place and factor.shape == probs.shape else probs * factor
     if in_place:
-        grad.scatter_add_(1, index.unsqueeze(1), spike.unsqueeze(1))
+        if spike is not None:
+            grad.scatter_add_(1, index.unsqueeze(1), spike.unsqueeze(1))
         if g_weighted is not None:
             grad.addcmul_(g_weighted.unsqueeze(1), class_vector.view(1, -1, 1))
     else:
-        grad = grad.scatter_add(1, index.unsqueeze(1), spike.unsqueeze(1))
+        if spike is not None:
+            grad = grad.scatter_add(1, index.unsqueeze(1), spike.unsqueeze(1))
         if g_weighted is not None:
             grad = grad + g_weighted.unsqueeze(1) * class_vector.view(1, -1, 1)
     return grad

@@ -316,31 +316,33 @@ def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: A
                        checks: ValueChecks) -> Array:
     """A per-class vector of length C with finite, non-negative entries, as an array like ``like``.
 
-    Numbers and NumPy arrays are checked on the host before they move to ``like``'s
-    device; a torch tensor (a module buffer, perhaps on the GPU) is checked without a
-    synchronisation of its own, together with the call's other value checks.
+    A sequence of numbers or a NumPy array is checked in Python, on the host, before
+    it becomes an array on ``like``'s device (no synchronisation, and nothing for
+    ``torch.compile`` to branch on); a torch tensor (a module buffer, perhaps on the
+    GPU) is checked with the call's other value checks.
     """
-    try:
-        vector = B.as_array_like(xp, value, like)
-    except (TypeError, ValueError, RuntimeError) as error:
-        raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r} ({error})") from None
-    if vector.ndim != 1 or vector.shape[0] != num_classes:
+    if B.is_torch(value):
+        vector = value.to(device=like.device, dtype=like.dtype)
+        entries = None
+    else:
+        try:
+            entries = [float(v) for v in (value.tolist() if B.is_numpy(value) else value)]
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r} ({error})") from None
+        vector = None
+    shape = tuple(vector.shape) if vector is not None else (len(entries),)
+    if len(shape) != 1 or shape[0] != num_classes:
         raise ValueError(
-            f"{name} must be a 1-D sequence with one entry per class ({num_classes}), "
-            f"got shape {tuple(vector.shape)}"
+            f"{name} must be a 1-D sequence with one entry per class ({num_classes}), got shape {shape}"
         )
-    on_host = not B.is_torch(value)
-    if on_host or checks.enabled:
+    if entries is not None:
+        if not all(math.isfinite(v) and v >= 0 for v in entries):
+            raise ValueError(f"{name} must hold finite, non-negative values, got {entries}")
+        return xp.asarray(entries, dtype=like.dtype, device=B.device(like))
+    if checks.enabled:
         host = _host(vector)
-
-        def message() -> str:
-            return f"{name} must hold finite, non-negative values, got {host.tolist()}"
-
-        ok = xp.all(xp.isfinite(host)) & xp.all(host >= 0)
-        if not on_host:
-            checks.require(ok, message)
-        elif not bool(ok):
-            raise ValueError(message())
+        checks.require(xp.all(B.isfinite(host)) & xp.all(host >= 0),
+                       lambda: f"{name} must hold finite, non-negative values, got {host.tolist()}")
     return vector
 
 

@@ -183,12 +183,15 @@ def focal_loss(
     V.check_reduction(reduction)
     gamma = V.check_number("gamma", gamma, low=0.0)
     alpha = V.scalar_value(alpha)
-    if isinstance(alpha, (int, float)) and not isinstance(alpha, bool):
+    uniform = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+    if uniform:
         alpha = V.check_number("alpha", alpha, low=0.0)
     inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
-                             class_vectors={"alpha": alpha})
+                             class_vectors={} if uniform else {"alpha": alpha})
     xp = inputs.xp
-    weights = inputs.vectors["alpha"]
+    weights = inputs.vectors.get("alpha")
+    if uniform:
+        weights = xp.full((inputs.num_classes,), alpha, dtype=inputs.scores.dtype, device=B.device(inputs.scores))
     if inputs.kind == "index":
         counted = inputs.valid
         if inputs.from_logits:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -91,10 +92,26 @@ def test_default_call_reads_the_host_at_most_once(name):
 def test_options_keep_one_host_read(options):
     z, y = _inputs()
     y[0, 0] = 255 if "ignore_index" in options else y[0, 0]
+    for function in (segref.categorical_cross_entropy, segref.dice_ce_loss):
+        with HostReads() as counter:
+            function(z, y, **options)
+        assert len(counter.reads) <= 1, (function.__name__, counter.reads)
+
+
+@pytest.mark.parametrize("call", [
+    lambda z, y: segref.focal_loss(z, y, from_logits=True, alpha=0.25),
+    lambda z, y: segref.focal_loss(z, y, from_logits=True, alpha=[0.5, 1.0, 2.0, 1.0]),
+    lambda z, y: segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=[0.5, 1.0, 2.0, 1.0]),
+    lambda z, y: segref.dice_ce_loss(z, y, from_logits=True, class_weights=np.array([0.5, 1.0, 2.0, 1.0])),
+])
+def test_options_given_as_numbers_are_checked_on_the_host(call):
+    z, y = _inputs()
     with HostReads() as counter:
-        segref.categorical_cross_entropy(z, y, **options)
-        segref.dice_ce_loss(z, y, **options)
-    assert len(counter.reads) <= 2, counter.reads
+        call(z, y)
+    assert len(counter.reads) <= 1, counter.reads
+    with segref.value_checks(False), HostReads() as counter:
+        call(z, y)
+    assert counter.reads == []
 
 
 def test_probabilities_are_checked_with_one_host_read():
@@ -155,6 +172,20 @@ def test_compiles_with_fullgraph_and_matches_eager(name):
     (want_grad,) = torch.autograd.grad(want, z)
     torch.testing.assert_close(got, want)
     torch.testing.assert_close(got_grad, want_grad)
+
+
+@pytest.mark.parametrize("module", [
+    lambda: segref.nn.FocalLoss(from_logits=True, alpha=0.25),
+    lambda: segref.nn.FocalLoss(from_logits=True, alpha=[0.5, 1.0, 2.0, 1.0]),
+    lambda: segref.nn.CrossEntropyLoss(from_logits=True, class_weights=[0.5, 1.0, 2.0, 1.0], label_smoothing=0.1),
+    lambda: segref.nn.DiceCELoss(from_logits=True, ignore_index=255, include_background=False),
+])
+def test_modules_with_number_options_compile_with_fullgraph(module):
+    torch._dynamo.reset()
+    z, y = _inputs()
+    criterion = module()
+    compiled = torch.compile(criterion, fullgraph=True, backend="aot_eager")
+    torch.testing.assert_close(compiled(z, y), criterion(z, y))
 
 
 @pytest.mark.parametrize("name", segref.nn.__all__)
@@ -250,6 +281,52 @@ def test_fused_path_survives_retain_graph(name):
     (first,) = torch.autograd.grad(loss, z, retain_graph=True)
     (second,) = torch.autograd.grad(loss, z)
     torch.testing.assert_close(first, second, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_autocast_leaves_the_kernel_sums_in_float32(dtype):
+    """Under autocast matmul runs in half precision; the kernel's sums must not (P exceeds 65504 here)."""
+    generator = torch.Generator().manual_seed(0)
+    z = torch.randn(1, 2, 300, 300, generator=generator, requires_grad=True)
+    y = torch.randint(0, 2, (1, 300, 300), generator=generator)
+    y[:, :3] = 255
+    options = {"from_logits": True, "ignore_index": 255}
+    want = segref.dice_loss(z, y, **options) + segref.dice_ce_loss(z, y, label_smoothing=0.1, **options)
+    (want_grad,) = torch.autograd.grad(want, z)
+    with torch.autocast("cpu", dtype=dtype):
+        got = segref.dice_loss(z, y, **options) + segref.dice_ce_loss(z, y, label_smoothing=0.1, **options)
+    (got_grad,) = torch.autograd.grad(got, z)
+    torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(got_grad, want_grad, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["categorical_cross_entropy", "dice_loss", "focal_loss", "dice_ce_loss"])
+def test_torch_func_grad_through_the_fused_path(name):
+    z, y = _inputs()
+    function = CLASS_LOSSES[name]
+    got = torch.func.grad(lambda t: function(t, y, from_logits=True, ignore_index=255))(z.detach())
+    (want,) = torch.autograd.grad(function(z, y, from_logits=True, ignore_index=255), z)
+    torch.testing.assert_close(got, want)
+
+
+def test_gradient_with_respect_to_class_weights_includes_label_smoothing():
+    z, y = _inputs(c=3)
+    weights = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=weights, label_smoothing=0.2).backward()
+    # the loss written out with autograd: -[(1-s) sum_i w_yi log p_iyi + (s/C) sum_ic w_c log p_ic] / sum_i w_yi
+    w = weights.detach().clone().requires_grad_(True)
+    log_p = torch.log_softmax(z.detach(), 1)
+    w_y = w[y]
+    loss = -(0.8 * (w_y * log_p.gather(1, y.unsqueeze(1)).squeeze(1)).sum()
+             + 0.2 / 3 * (w.view(1, 3, 1, 1) * log_p).sum()) / w_y.sum()
+    loss.backward()
+    torch.testing.assert_close(weights.grad, w.grad)
+
+
+def test_bce_reports_a_nan_target_as_the_target():
+    z = torch.zeros(1, 4)
+    with pytest.raises(ValueError, match="target contains 1 NaN"):
+        segref.binary_cross_entropy(z, torch.tensor([[0.0, float("nan"), 1.0, 1.0]]), from_logits=True)
 
 
 def test_half_precision_logits_on_the_fused_path():
