@@ -93,6 +93,28 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
         ctx.mark_non_differentiable(probs, p_true)
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(z, probs, p_true, index, valid, class_vector)
+        ctx.save_for_forward(z, probs, p_true, index, valid, class_vector)
+        ctx.terms = (output[0] is not None, output[1] is not None, output[2] is not None)
+
+    @staticmethod
+    def jvp(ctx, dz, _d_index, _d_valid, d_class_vector, _d_overlap, _d_log_terms):  # type: ignore[override]
+        """Forward mode: dp_ic = p_ic (dz_ic - sum_c p_ic dz_ic), and the terms' derivatives from it."""
+        z, probs, p_true, index, valid, class_vector = ctx.saved_tensors
+        has_log, has_weighted, has_overlap = ctx.terms
+        with _full_precision(z):
+            mean = (probs * dz).sum(1)
+            d_log_p_true = dz.gather(1, index.unsqueeze(1)).squeeze(1) - mean
+            d_weighted = d_intersection = d_pred_sum = None
+            if has_weighted:
+                d_weighted = torch.matmul(class_vector, dz) - mean * class_vector.sum()
+                if d_class_vector is not None:
+                    d_weighted = d_weighted + torch.matmul(d_class_vector, torch.log_softmax(z, dim=1))
+            if has_overlap:
+                counted = p_true * d_log_p_true if valid is None else p_true * d_log_p_true * valid
+                d_intersection = counted.new_zeros((z.shape[0], z.shape[1])).scatter_add_(1, index, counted)
+                d_probs = probs * (dz - mean.unsqueeze(1))
+                d_pred_sum = d_probs.sum(2) if valid is None else torch.matmul(d_probs, valid.unsqueeze(2)).squeeze(2)
+        return d_log_p_true if has_log else None, d_weighted, d_intersection, d_pred_sum, None, None
 
     @staticmethod
     def backward(ctx, g_log_p_true, g_weighted, g_intersection, g_pred_sum, _g_probs, _g_p_true):  # type: ignore[override]

@@ -309,6 +309,20 @@ def test_torch_func_grad_through_the_fused_path(name):
     torch.testing.assert_close(got, want)
 
 
+@pytest.mark.parametrize("name", ["categorical_cross_entropy", "dice_loss", "focal_loss", "dice_ce_loss"])
+def test_forward_mode_derivative_equals_the_directional_gradient(name):
+    z, y = _inputs()
+    y[0, 0] = 255
+    tangent = torch.randn_like(z)
+    function = CLASS_LOSSES[name]
+    options = {"from_logits": True, "ignore_index": 255}
+    if name in ("categorical_cross_entropy", "dice_ce_loss"):
+        options["label_smoothing"] = 0.1
+    _, got = torch.func.jvp(lambda t: function(t, y, **options), (z.detach(),), (tangent,))
+    (gradient,) = torch.autograd.grad(function(z, y, **options), z)
+    torch.testing.assert_close(got, (gradient * tangent).sum())
+
+
 def test_gradient_with_respect_to_class_weights_includes_label_smoothing():
     z, y = _inputs(c=3)
     weights = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
