@@ -60,7 +60,8 @@ def softmax_index_terms(
     Without ``log_terms`` (an overlap loss alone) no logarithm is taken: one softmax,
     and ``log_p_true`` is None.
     """
-    return SoftmaxTerms(*_SoftmaxIndexTerms.apply(z, index, valid, class_vector, overlap, log_terms)[:4])
+    function = _SoftmaxIndexTerms if torch.compiler.is_compiling() else _SoftmaxIndexTermsWithJvp
+    return SoftmaxTerms(*function.apply(z, index, valid, class_vector, overlap, log_terms)[:4])
 
 
 class _SoftmaxIndexTerms(torch.autograd.Function):
@@ -97,6 +98,29 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
         ctx.terms = (output[0] is not None, output[1] is not None, output[2] is not None)
 
     @staticmethod
+    def backward(ctx, g_log_p_true, g_weighted, g_intersection, g_pred_sum, _g_probs, _g_p_true):  # type: ignore[override]
+        z, probs, p_true, index, valid, class_vector = ctx.saved_tensors
+        differentiable = torch.is_grad_enabled()
+        with _full_precision(z):
+            if differentiable:  # create_graph: a gradient that is itself differentiable in z
+                probs = torch.softmax(z, dim=1)
+                p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
+            grad_class_vector = None
+            if ctx.needs_input_grad[3] and g_weighted is not None:
+                grad_class_vector = torch.einsum("ns,ncs->c", g_weighted, torch.log_softmax(z, dim=1))
+            grad = None
+            if ctx.needs_input_grad[0]:
+                grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
+                                       g_intersection, g_pred_sum, in_place=not differentiable,
+                                       reuse_probs=not differentiable and not _graph_kept())
+        return grad, None, None, grad_class_vector, None, None
+
+
+class _SoftmaxIndexTermsWithJvp(_SoftmaxIndexTerms):
+    """The same function with a forward-mode rule (``torch.func.jvp``); used outside ``torch.compile``,
+    which cannot trace an ``autograd.Function`` that defines ``jvp``."""
+
+    @staticmethod
     def jvp(ctx, dz, _d_index, _d_valid, d_class_vector, _d_overlap, _d_log_terms):  # type: ignore[override]
         """Forward mode: dp_ic = p_ic (dz_ic - sum_c p_ic dz_ic), and the terms' derivatives from it."""
         z, probs, p_true, index, valid, class_vector = ctx.saved_tensors
@@ -115,24 +139,6 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
                 d_probs = probs * (dz - mean.unsqueeze(1))
                 d_pred_sum = d_probs.sum(2) if valid is None else torch.matmul(d_probs, valid.unsqueeze(2)).squeeze(2)
         return d_log_p_true if has_log else None, d_weighted, d_intersection, d_pred_sum, None, None
-
-    @staticmethod
-    def backward(ctx, g_log_p_true, g_weighted, g_intersection, g_pred_sum, _g_probs, _g_p_true):  # type: ignore[override]
-        z, probs, p_true, index, valid, class_vector = ctx.saved_tensors
-        differentiable = torch.is_grad_enabled()
-        with _full_precision(z):
-            if differentiable:  # create_graph: a gradient that is itself differentiable in z
-                probs = torch.softmax(z, dim=1)
-                p_true = probs.gather(1, index.unsqueeze(1)).squeeze(1)
-            grad_class_vector = None
-            if ctx.needs_input_grad[3] and g_weighted is not None:
-                grad_class_vector = torch.einsum("ns,ncs->c", g_weighted, torch.log_softmax(z, dim=1))
-            grad = None
-            if ctx.needs_input_grad[0]:
-                grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
-                                       g_intersection, g_pred_sum, in_place=not differentiable,
-                                       reuse_probs=not differentiable and not _graph_kept())
-        return grad, None, None, grad_class_vector, None, None
 
 
 def _plus(total: torch.Tensor | None, term: torch.Tensor) -> torch.Tensor:
