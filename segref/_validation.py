@@ -115,7 +115,7 @@ class ValueChecks:
         non-finite exactly where its element of ``x`` is (so no separate pass over ``x``)."""
 
         def message() -> str:
-            if bool(B.namespace(x).all(B.isfinite(_host(x)))):
+            if _all_finite(x):
                 return f"the loss overflowed to {float(total)} although {name} is finite; its values are too large"
             return _non_finite_message(name, x)
 
@@ -126,7 +126,7 @@ class ValueChecks:
         low, high = span
 
         def message() -> str:
-            if B.is_floating(x) and not bool(B.namespace(x).all(B.namespace(x).isfinite(_host(x)))):
+            if B.is_floating(x) and not _all_finite(x):
                 return _non_finite_message(name, x)
             return f"{name} must hold {what} in [0, 1], got values in [{float(low):g}, {float(high):g}]"
 
@@ -135,6 +135,10 @@ class ValueChecks:
 
 def _host(x: Array) -> Array:
     return x.detach() if B.is_torch(x) else x
+
+
+def _all_finite(x: Array) -> bool:
+    return bool(B.namespace(x).all(B.isfinite(_host(x))))
 
 
 def _non_finite_message(name: str, x: Array) -> str:
