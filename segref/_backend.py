@@ -45,6 +45,18 @@ def is_floating(x: Array) -> bool:
     return np.issubdtype(x.dtype, np.floating)
 
 
+def is_supported_float(x: Array) -> bool:
+    """float16, float32 or float64 (and bfloat16 on torch): not float128, float8 or complex."""
+    if is_torch(x):
+        torch = _torch()
+        return x.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+    return x.dtype in (np.float16, np.float32, np.float64)
+
+
+def supported_floats(x: Array) -> str:
+    return "float16, bfloat16, float32 or float64" if is_torch(x) else "float16, float32 or float64"
+
+
 def is_integer(x: Array) -> bool:
     if is_torch(x):
         return not x.is_floating_point() and not x.is_complex() and x.dtype != _torch().bool
@@ -117,6 +129,14 @@ def softplus(xp: Any, z: Array) -> Array:
         # is below float64 resolution, and exp(40) still fits in float32
         return _torch().nn.functional.softplus(z, threshold=40.0)
     return np.logaddexp(0.0, z)
+
+
+def sigmoid(xp: Any, z: Array) -> Array:
+    """1 / (1 + exp(-z)), with exp of a non-positive number only (finite value and gradient for every z)."""
+    if is_torch(z):
+        return _torch().sigmoid(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def log_sigmoid(xp: Any, z: Array) -> Array:

@@ -211,11 +211,23 @@ def prepare_classes(
                        vectors)
 
 
-def _check_distribution(checks: V.ValueChecks, xp: Any, probs: Array, pred: Array, axis: int) -> None:
-    """Sums over classes equal 1 up to the rounding of pred's own dtype (C roundings of eps/2 each)."""
-    sums = xp.sum(probs.detach() if B.is_torch(probs) else probs, axis=1)
+def probability_sum_tolerance(pred: Array, compute_eps: float, num_classes: int) -> float:
+    """How far from 1 a sum of C probabilities may be: the rounding of the probabilities plus that of the sum.
+
+    Rounding each p_c to pred's dtype moves it by at most p_c eps/2, so the sum by at most
+    eps/2 whatever C is; 2 eps allows for the softmax that produced them. Summing C terms
+    in the compute dtype (float32 for half inputs) adds at most C eps_compute. Below
+    float64, at least 1e-3 (probabilities written by hand with three decimals).
+    """
     eps = B.machine_epsilon(pred)
-    tolerance = max(1e-6 if eps < 1e-10 else 1e-3, probs.shape[1] * eps)
+    floor = 1e-6 if eps < 1e-10 else 1e-3
+    return max(floor, 2 * eps) + num_classes * compute_eps
+
+
+def _check_distribution(checks: V.ValueChecks, xp: Any, probs: Array, pred: Array, axis: int) -> None:
+    """Sums over classes equal 1 up to ``probability_sum_tolerance``."""
+    sums = xp.sum(probs.detach() if B.is_torch(probs) else probs, axis=1)
+    tolerance = probability_sum_tolerance(pred, B.machine_epsilon(probs), probs.shape[1])
     low, high = V.value_range(sums)
 
     def message() -> str:

@@ -153,20 +153,34 @@ def value_range(x: Array) -> tuple[Array, Array]:
     if B.is_torch(x):
         import torch
 
-        if x.dtype == torch.bool:
-            x = x.to(torch.uint8)
+        if x.dtype == torch.bool or x.dtype in (torch.uint16, torch.uint32, torch.uint64):
+            x = x.to(torch.int64)  # aminmax has no kernel for bool and the wide unsigned types
         return torch.aminmax(x)
     if x.dtype == bool:
         x = x.astype(np.uint8)
     return np.min(x), np.max(x)
 
 
+def check_array(name: str, x: Array) -> None:
+    """A NumPy array or torch tensor of a supported dtype (no masked arrays, no float128, float8 or complex)."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a numpy masked array; its mask would be ignored. Pass np.ma.filled({name}, value) "
+            "for an ordinary array, and ignore_index (class-index targets) to leave pixels out"
+        )
+    if not (B.is_numpy(x) or B.is_torch(x)):
+        raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
+    if B.is_floating(x) and not B.is_supported_float(x):
+        raise TypeError(f"{name} has dtype {x.dtype}; expected {B.supported_floats(x)}")
+    if not (B.is_floating(x) or B.is_integer(x) or B.is_bool(x)):
+        raise TypeError(f"{name} has dtype {x.dtype}; expected a floating, integer or boolean array")
+
+
 def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
     """Both arrays NumPy or both torch tensors on the same device. Returns xp."""
     pred_name, target_name = names
     for name, x in ((pred_name, pred), (target_name, target)):
-        if not (B.is_numpy(x) or B.is_torch(x)):
-            raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, got {type(x).__name__}")
+        check_array(name, x)
     if B.is_torch(pred) != B.is_torch(target):
         raise TypeError(
             f"{pred_name} and {target_name} must come from the same library, got {pred_name} "
@@ -229,15 +243,15 @@ def check_same_shape(pred: Array, target: Array, names: tuple[str, str] = ("pred
         )
 
 
-def check_target_dtype(target: Array) -> None:
+def check_target_dtype(target: Array, name: str = "target") -> None:
     if not (B.is_floating(target) or B.is_integer(target) or B.is_bool(target)):
-        raise TypeError(f"target must be a floating, integer or boolean array, got dtype {target.dtype}")
+        raise TypeError(f"{name} must be a floating, integer or boolean array, got dtype {target.dtype}")
 
 
 def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
                        name: str = "target") -> None:
     """Class indices in [0, C) (or equal to ignore_index), checked now (metrics and segref.keras)."""
-    values = _host(target)
+    values = B.as_int64(_host(target))
     if ignore_index is not None:
         values = values[values != ignore_index]
         if math.prod(values.shape) == 0:
@@ -249,7 +263,7 @@ def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: i
 
 def index_target_message(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
                          name: str = "target") -> str:
-    values = _host(target)
+    values = B.as_int64(_host(target))
     if ignore_index is not None:
         values = values[values != ignore_index]
     low, high = int(xp.min(values)), int(xp.max(values))
@@ -326,13 +340,22 @@ def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: A
     GPU) is checked with the call's other value checks.
     """
     if B.is_torch(value):
-        vector = value.to(device=like.device, dtype=like.dtype)
+        if not B.is_torch(like):
+            raise TypeError(f"{name} is a torch.Tensor but pred is a NumPy array; pass a list or a NumPy array")
+        if value.device != like.device:
+            raise ValueError(f"{name} must be on pred's device {like.device}, got a tensor on {value.device}")
+        if not (B.is_floating(value) or B.is_integer(value)) or (B.is_floating(value) and not B.is_supported_float(value)):
+            raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+        vector = value.to(dtype=like.dtype)
         entries = None
     else:
-        try:
-            entries = [float(v) for v in (value.tolist() if B.is_numpy(value) else value)]
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r} ({error})") from None
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") and not B.is_numpy(value):
+            raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r}")
+        items = value.tolist() if B.is_numpy(value) else list(value)
+        if not isinstance(items, list) or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in map(scalar_value, items)):
+            raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r}")
+        entries = [float(scalar_value(v)) for v in items]
         vector = None
     shape = tuple(vector.shape) if vector is not None else (len(entries),)
     if len(shape) != 1 or shape[0] != num_classes:

@@ -8,7 +8,8 @@ from . import _validation as V
 from ._inputs import BinaryInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
 from .cross_entropy import binary_cross_entropy_step, cross_entropy_step, smoothing_vector
-from .overlap import all_reduce_sum, check_distributed, check_overlap_options, overlap_scores
+from .overlap import (all_reduce_sum, check_distributed, check_overlap_options, counted_images, overlap_scores,
+                      reduce_scores)
 
 Array = Any
 
@@ -102,7 +103,7 @@ def dice_ce_loss(
     inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
                              multilabel=multilabel, class_vectors={"class_weights": class_weights})
     smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
-                                   squared=squared, num_classes=inputs.num_classes)
+                                   squared=squared, num_classes=inputs.num_classes, ignore_index=ignore_index)
     distributed = check_distributed(distributed, per_image, pred)
     xp = inputs.xp
     terms = None
@@ -124,7 +125,7 @@ def dice_ce_loss(
     else:
         ce = reduce(xp, ce_values, "mean", counts=counts)
     scores = overlap_scores(inputs, "dice", smooth=smooth, squared=squared, per_image=per_image,
-                            include_background=include_background, distributed=distributed,
-                            terms=None if squared else terms)
-    dice = reduce(xp, 1 - scores, "mean")
+                            include_background=include_background, ignore_index=ignore_index,
+                            distributed=distributed, terms=None if squared else terms)
+    dice = reduce_scores(xp, 1 - scores, "mean", counted_images(xp, inputs.valid, per_image), empty=0.0)
     return finish(xp, dice_weight * dice + ce_weight * ce, inputs.out_dtype)

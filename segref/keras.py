@@ -66,11 +66,34 @@ def _check_axis(y_pred: Array, axis: Any) -> None:
             raise ValueError(f"axis={axis} is out of range for y_pred of shape {tuple(y_pred.shape)}")
 
 
-def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any) -> tuple[Any, Array, Array]:
+def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any, *, from_logits: bool | None,
+           probabilities: str = "unit", labels: str = "unit") -> tuple[Any, Array, Array]:
+    """Checks shared by every function; ``probabilities`` is what y_pred must hold without
+    ``from_logits`` ("unit": values in [0, 1]; "renormalised": non-negative, a positive sum
+    along ``axis``, which Keras divides by), ``labels`` what y_true holds ("unit" or "index")."""
     V.check_reduction(reduction, KERAS_REDUCTIONS)
     xp = V.check_arrays(y_pred, y_true, NAMES)
     _check_axis(y_pred, axis)
+    if from_logits is not None:
+        V.check_from_logits(from_logits)
+    if labels == "unit":
+        V.check_target_dtype(y_true, "y_true")
+        V.check_finite(xp, "y_true", y_true)
+        V.check_unit_interval(xp, "y_true", y_true, "labels")
+    elif B.is_floating(y_true):
+        V.check_finite(xp, "y_true", y_true)
     V.check_finite(xp, "y_pred", y_pred)
+    if not from_logits and probabilities == "unit":
+        V.check_unit_interval(xp, "y_pred", y_pred, "probabilities (pass from_logits=True for logits)")
+    elif not from_logits and probabilities == "renormalised":
+        host = y_pred.detach() if B.is_torch(y_pred) else y_pred
+        low, high = float(xp.min(host)), float(xp.min(xp.sum(host, axis=axis)))
+        if low < 0 or high <= 0:
+            raise ValueError(
+                f"y_pred must hold non-negative probabilities with a positive sum along axis={axis} (Keras "
+                f"divides by it), got a minimum of {low:g} and a smallest sum of {high:g}; pass from_logits=True "
+                "for logits"
+            )
     dtype = B.compute_dtype(xp, y_pred)
     return xp, B.to_float(xp, y_pred, dtype), y_true
 
@@ -130,7 +153,7 @@ def binary_crossentropy(
         >>> float(binary_crossentropy(np.array([1.0]), np.array([0.0])))  # -log(1e-7)
         16.118096
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits)
     V.check_same_shape(pred, y_true, NAMES)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, 2)
     if from_logits:
@@ -180,7 +203,7 @@ def categorical_crossentropy(
         >>> float(categorical_crossentropy(np.array([0.0, 1.0]), np.array([2.0, 6.0])))  # -log 0.75
         0.287682
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits, probabilities="renormalised")
     V.check_same_shape(pred, y_true, NAMES)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, pred.shape[-1])
     if from_logits:
@@ -228,7 +251,8 @@ def sparse_categorical_crossentropy(
         >>> float(sparse_categorical_crossentropy(y_true, y_pred, ignore_class=7, reduction="sum_over_batch_size"))
         0.164252
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits,
+                              probabilities="renormalised", labels="index")
     class_axis = V.check_axis(pred, axis) if pred.ndim > 1 else 0
     if y_true.ndim == pred.ndim and y_true.shape[class_axis] == 1:
         y_true = xp.squeeze(y_true, axis=class_axis)
@@ -285,10 +309,8 @@ def dice(y_true: Array, y_pred: Array, *, axis: int | tuple[int, ...] | None = N
         >>> float(dice(y_true, y_pred))  # 1 - 3.4 / (2 + 2.2 + 1e-7)
         0.190476
     """
-    xp = V.check_arrays(y_pred, y_true, NAMES)
+    xp, _, _ = _start(y_true, y_pred, "none", -1 if axis is None else axis, from_logits=None, probabilities="any")
     V.check_same_shape(y_pred, y_true, NAMES)
-    if axis is not None:
-        _check_axis(y_pred, axis)
     pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
     y = B.to_float(xp, y_true, pred.dtype)
     intersection = xp.sum(y * pred, axis=axis)
@@ -341,11 +363,12 @@ def binary_focal_crossentropy(
         >>> float(binary_focal_crossentropy(np.array([1.0]), np.array([0.9])))
         0.00105361
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits)
+    V.check_flag("apply_class_balancing", apply_class_balancing)
     V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, 2)
-    p = 1 / (1 + xp.exp(-pred)) if from_logits else pred
+    p = B.sigmoid(xp, pred) if from_logits else pred  # as keras.ops.sigmoid: 1 / (1 + exp(-z)) has a NaN gradient below -88 in float32
     clipped = _clip(xp, p)
     bce = -(y * xp.log(clipped) + (1 - y) * xp.log(1 - clipped))
     p_t = y * p + (1 - y) * (1 - p)
@@ -396,7 +419,7 @@ def categorical_focal_crossentropy(
         >>> float(categorical_focal_crossentropy(np.array([1.0, 0.0]), np.array([0.9, 0.1])))
         0.000263401
     """
-    xp, pred, y_true = _start(y_true, y_pred, reduction, axis)
+    xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits, probabilities="renormalised")
     V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
     alpha = V.check_number("alpha", alpha, low=0.0)

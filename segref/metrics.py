@@ -7,22 +7,23 @@ they are not differentiable and are meant for evaluation.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from . import _backend as B
 from . import _validation as V
-from ._reduction import finish, reduce
-from .overlap import score_from_statistics
+from ._reduction import finish
+from .overlap import check_overlap_options, counted_images, kept_classes, reduce_scores, score_from_statistics
 
 Array = Any
 
 __all__ = ["dice_score", "iou_score", "dice_from_jaccard", "jaccard_from_dice"]
 
 
-def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) -> tuple[Any, Array, Array, Array]:
-    """Per-image (TP, FP, FN) of shape (N, C) from two integer label maps."""
+def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) -> tuple[Any, Array, Array, Array, Array]:
+    """Per-image (TP, FP, FN) of shape (N, C) from two integer label maps, and the map of counted pixels."""
     xp = V.check_library(pred, target)
     for name, x in (("pred", pred), ("target", target)):
         if not (B.is_integer(x) or B.is_bool(x)):
@@ -36,6 +37,7 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
     V.check_same_shape(pred, target)
     if pred.ndim < 1 or pred.shape[0] == 0 or min(pred.shape) == 0:
         raise ValueError(f"pred is empty or has no batch axis (shape {tuple(pred.shape)})")
+    num_classes = V.scalar_value(num_classes)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
     ignore_index = V.check_ignore_index(ignore_index)
@@ -50,19 +52,22 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
     true_positive = xp.sum(matrix * xp.eye(num_classes, dtype=matrix.dtype, device=B.device(matrix)), axis=2)
     false_negative = xp.sum(matrix, axis=2) - true_positive
     false_positive = xp.sum(matrix, axis=1) - true_positive
-    return xp, true_positive, false_positive, false_negative
+    return xp, true_positive, false_positive, false_negative, valid
 
 
 def _hard_overlap(kind: str, pred: Array, target: Array, *, num_classes: int, include_background: bool,
                   ignore_index: int | None, per_image: bool, reduction: str) -> Array:
     V.check_reduction(reduction)
-    xp, tp, fp, fn = _confusion(pred, target, num_classes, ignore_index)
+    xp, tp, fp, fn, valid = _confusion(pred, target, num_classes, ignore_index)
+    ignore_index = V.check_ignore_index(ignore_index)
+    check_overlap_options(smooth=0.0, per_image=per_image, include_background=include_background, squared=False,
+                          num_classes=num_classes, ignore_index=ignore_index)
     if not per_image:
         tp, fp, fn = (xp.sum(s, axis=0) for s in (tp, fp, fn))
     score = score_from_statistics(xp, kind, tp, tp + fp, tp + fn, smooth=0.0)
-    if not include_background:
-        score = score[..., 1:]
-    return finish(xp, reduce(xp, score, reduction), score.dtype)
+    score = kept_classes(xp, score, include_background=include_background, ignore_index=ignore_index)
+    images = counted_images(xp, None if ignore_index is None else valid, per_image)
+    return finish(xp, reduce_scores(xp, score, reduction, images, empty=1.0), score.dtype)
 
 
 def dice_score(
@@ -158,9 +163,12 @@ def _check_unit(name: str, value: Any) -> tuple[Any, Any]:
         value = np.asarray(float(value))
     if not (B.is_numpy(value) or B.is_torch(value)):
         raise TypeError(f"{name} must be a number, numpy.ndarray or torch.Tensor, got {type(value).__name__}")
+    V.check_array(name, value)
     if not B.is_floating(value):
         raise TypeError(f"{name} must be floating point, got dtype {value.dtype}")
     xp = B.namespace(value)
+    if math.prod(value.shape) == 0:  # an elementwise map of nothing is nothing
+        return xp, value
     V.check_finite(xp, name, value)
     V.check_unit_interval(xp, name, value, "scores")
     return xp, value
@@ -177,7 +185,7 @@ def dice_from_jaccard(jaccard: Array | float) -> Array:
         jaccard: Jaccard values in $[0, 1]$.
 
     Returns:
-        Dice values, same shape and library.
+        Dice values, same shape and library (an empty array for an empty one).
 
     Examples:
         >>> float(dice_from_jaccard(0.5))  # 1 / 1.5
@@ -194,7 +202,7 @@ def jaccard_from_dice(dice: Array | float) -> Array:
         dice: Dice values in $[0, 1]$.
 
     Returns:
-        Jaccard values, same shape and library.
+        Jaccard values, same shape and library (an empty array for an empty one).
 
     Examples:
         >>> float(jaccard_from_dice(0.8))  # 0.8 / 1.2

@@ -104,12 +104,54 @@ def check_distributed(distributed: Any, per_image: bool, pred: Array) -> bool:
 
 
 def overlap_scores(inputs: ClassInputs, kind: str, *, smooth: float, squared: bool, per_image: bool,
-                   include_background: bool, distributed: bool = False, terms: Any = None) -> Array:
-    """Dice or Jaccard per (image, class), or per class; without class 0 unless ``include_background``."""
+                   include_background: bool, ignore_index: int | None = None, distributed: bool = False,
+                   terms: Any = None) -> Array:
+    """Dice or Jaccard per (image, class), or per class, of the classes ``kept_classes`` keeps."""
     statistics = overlap_statistics(inputs, squared=squared, per_image=per_image, distributed=distributed,
                                     terms=terms)
     score = score_from_statistics(inputs.xp, kind, *statistics, smooth=smooth)
-    return score if include_background else score[..., 1:]
+    return kept_classes(inputs.xp, score, include_background=include_background, ignore_index=ignore_index)
+
+
+def kept_classes(xp: Any, score: Array, *, include_background: bool, ignore_index: int | None) -> Array:
+    """The class columns of ``score`` (last axis) that have a score: not class 0 without
+    ``include_background``, and not a class named by ``ignore_index`` (no target pixel of it
+    counts, so its score would be a constant)."""
+    num_classes = score.shape[-1]
+    dropped = set() if include_background else {0}
+    if ignore_index is not None and 0 <= ignore_index < num_classes:
+        dropped.add(ignore_index)
+    runs, start = [], 0
+    for c in sorted(dropped):
+        if c > start:
+            runs.append(score[..., start:c])
+        start = c + 1
+    if start < num_classes:
+        runs.append(score[..., start:])
+    return runs[0] if len(runs) == 1 else xp.concat(runs, axis=-1)
+
+
+def counted_images(xp: Any, valid: Array | None, per_image: bool) -> Array | None:
+    """(N, 1): 1 for an image with at least one counted pixel, 0 for one whose pixels are all
+    ignored (per-image scores only; None when every image counts)."""
+    if valid is None or not per_image:
+        return None
+    n = valid.shape[0]
+    counted = xp.reshape(valid, (n, -1))
+    return xp.astype(xp.any(counted != 0, axis=1, keepdims=True), counted.dtype if B.is_floating(counted)
+                     else xp.float64)
+
+
+def reduce_scores(xp: Any, values: Array, reduction: str, images: Array | None, *, empty: float) -> Array:
+    """Reduce (image, class) scores, leaving out the images of ``counted_images`` that have no
+    counted pixel; the mean of no score at all is ``empty`` (1 for a coefficient, 0 for a loss)."""
+    if images is None or reduction == "none":
+        return reduce(xp, values, reduction)
+    images = B.to_float(xp, images, values.dtype)
+    total = xp.sum(values * images)
+    if reduction == "sum":
+        return total
+    return safe_divide(xp, total, xp.sum(images) * values.shape[-1], when_zero=empty)
 
 
 def score_from_statistics(xp: Any, kind: str, intersection: Array, pred_sum: Array, target_sum: Array, *,
@@ -126,12 +168,20 @@ def score_from_statistics(xp: Any, kind: str, intersection: Array, pred_sum: Arr
 
 
 def check_overlap_options(*, smooth: Any, per_image: Any, include_background: Any, squared: Any,
-                          num_classes: int) -> float:
+                          num_classes: int, ignore_index: int | None = None) -> float:
     smooth = V.check_number("smooth", smooth, low=0.0)
     for name, flag in (("per_image", per_image), ("include_background", include_background), ("squared", squared)):
         V.check_flag(name, flag)
     if not include_background and num_classes < 2:
         raise ValueError("include_background=False needs at least 2 classes (class 0 is the background)")
+    dropped = set() if include_background else {0}
+    if ignore_index is not None and 0 <= ignore_index < num_classes:
+        dropped.add(ignore_index)
+    if len(dropped) == num_classes:
+        raise ValueError(
+            f"no class is left to score: ignore_index={ignore_index} names a class of the {num_classes} and "
+            f"include_background={include_background}"
+        )
     return smooth
 
 
@@ -143,13 +193,16 @@ def _overlap(kind: str, as_loss: bool, pred: Array, target: Array, *, from_logit
         pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
     )
     smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
-                                   squared=squared, num_classes=inputs.num_classes)
+                                   squared=squared, num_classes=inputs.num_classes, ignore_index=ignore_index)
     distributed = check_distributed(distributed, per_image, pred)
     terms = softmax_terms(inputs, overlap=True, log_terms=False) if inputs.fused and not squared else None
     score = overlap_scores(inputs, kind, smooth=smooth, squared=squared, per_image=per_image,
-                           include_background=include_background, distributed=distributed, terms=terms)
+                           include_background=include_background, ignore_index=ignore_index,
+                           distributed=distributed, terms=terms)
     value = 1 - score if as_loss else score
-    return finish(inputs.xp, reduce(inputs.xp, value, reduction), inputs.out_dtype)
+    images = counted_images(inputs.xp, inputs.valid, per_image)
+    return finish(inputs.xp, reduce_scores(inputs.xp, value, reduction, images, empty=0.0 if as_loss else 1.0),
+                  inputs.out_dtype)
 
 
 def soft_dice_coefficient(
