@@ -339,24 +339,13 @@ def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: A
     ``torch.compile`` to branch on); a torch tensor (a module buffer, perhaps on the
     GPU) is checked with the call's other value checks.
     """
-    if B.is_torch(value):
-        if not B.is_torch(like):
-            raise TypeError(f"{name} is a torch.Tensor but pred is a NumPy array; pass a list or a NumPy array")
-        if value.device != like.device:
-            raise ValueError(f"{name} must be on pred's device {like.device}, got a tensor on {value.device}")
-        if not (B.is_floating(value) or B.is_integer(value)) or (B.is_floating(value) and not B.is_supported_float(value)):
-            raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
-        vector = value.to(dtype=like.dtype)
-        entries = None
-    else:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") and not B.is_numpy(value):
-            raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r}")
-        items = value.tolist() if B.is_numpy(value) else list(value)
-        if not isinstance(items, list) or not all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in map(scalar_value, items)):
-            raise TypeError(f"{name} must be a sequence of {num_classes} numbers, got {value!r}")
-        entries = [float(scalar_value(v)) for v in items]
-        vector = None
+    if B.is_torch(value) and not B.is_torch(like):
+        raise TypeError(f"{name} is a torch.Tensor but pred is a NumPy array; pass a list or a NumPy array")
+    if B.is_torch(value) and value.device != like.device:
+        raise ValueError(f"{name} must be on pred's device {like.device}, got a tensor on {value.device}")
+    parsed = class_vector_values(name, value)
+    vector = parsed.to(dtype=like.dtype) if B.is_torch(parsed) else None
+    entries = None if B.is_torch(parsed) else parsed
     shape = tuple(vector.shape) if vector is not None else (len(entries),)
     if len(shape) != 1 or shape[0] != num_classes:
         raise ValueError(
@@ -371,6 +360,57 @@ def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: A
         checks.require(xp.all(B.isfinite(host)) & xp.all(host >= 0),
                        lambda: f"{name} must hold finite, non-negative values, got {host.tolist()}")
     return vector
+
+
+def class_vector_values(name: str, value: Any) -> Any:
+    """A per-class option as a torch tensor of real numbers (returned as is) or a list of Python floats."""
+    if B.is_torch(value):
+        if B.is_bool(value) or not (B.is_supported_float(value) or B.is_integer(value)):
+            raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+        return value
+    items = value.tolist() if B.is_numpy(value) else value
+    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)) or not all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in map(scalar_value, items)):
+        raise TypeError(f"{name} must be a sequence of numbers (one per class), got {value!r}")
+    return [float(scalar_value(v)) for v in items]
+
+
+FLAG_OPTIONS = ("from_logits", "multilabel", "per_image", "include_background", "squared", "distributed",
+                "apply_class_balancing")
+NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight")
+
+
+def check_options(options: dict[str, Any], *, reductions: tuple[str, ...] = REDUCTIONS,
+                  alpha_high: float = math.inf) -> None:
+    """The checks a loss makes on its keyword options, made without any input (``segref.nn``
+    modules call it at construction, so a bad option fails where it is written).
+
+    Per-class options are checked for type and values here, and for their length (the
+    number of classes) when the loss is called.
+    """
+    for name, value in options.items():
+        if name in FLAG_OPTIONS:
+            check_flag(name, value)
+        elif name in NONNEGATIVE_OPTIONS:
+            check_number(name, value, low=0.0)
+        elif name == "label_smoothing":
+            check_number(name, value, low=0.0, high=1.0)
+        elif name == "reduction":
+            check_reduction(value, reductions)
+        elif name == "ignore_index":
+            check_ignore_index(value)
+        elif name == "axis":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"axis must be an int, got {value!r}")
+        elif name in ("alpha", "pos_weight", "class_weights") and value is not None:
+            number = scalar_value(value)
+            if isinstance(number, numbers.Real) and not isinstance(number, bool) and name != "class_weights":
+                check_number(name, number, low=0.0, high=alpha_high if name == "alpha" else math.inf)
+                continue
+            entries = class_vector_values(name, value)
+            host = [float(v) for v in _host(entries).reshape(-1).tolist()] if B.is_torch(entries) else entries
+            if not all(math.isfinite(v) and v >= 0 for v in host):
+                raise ValueError(f"{name} must hold finite, non-negative values, got {host}")
 
 
 def check_ignore_index(ignore_index: Any, name: str = "ignore_index") -> int | None:

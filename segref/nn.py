@@ -21,10 +21,12 @@ Examples:
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any
 
 import torch
 
+from . import _validation as V
 from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
@@ -56,8 +58,12 @@ class _LossModule(torch.nn.Module):
         0.5
     """
 
+    _reductions: tuple[str, ...] = V.REDUCTIONS
+    _alpha_high: float = math.inf
+
     def __init__(self, **options: Any) -> None:
         super().__init__()
+        V.check_options(options, reductions=self._reductions, alpha_high=self._alpha_high)
         defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
                     if p.kind is p.KEYWORD_ONLY}
         self._shown = [name for name, value in options.items()
@@ -133,6 +139,8 @@ class BinaryFocalLoss(_LossModule):
     """Module form of [`binary_focal_loss`][segref.binary_focal_loss]:
     ``BinaryFocalLoss(**options)(pred, target)`` equals ``binary_focal_loss(pred, target, **options)``."""
 
+    _alpha_high = 1.0
+
     def __init__(self, *, from_logits: bool, gamma: float = 2.0, alpha: float | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(from_logits=from_logits, gamma=gamma, alpha=alpha, reduction=reduction)
@@ -157,6 +165,8 @@ class FocalLoss(_LossModule):
 class DiceCELoss(_LossModule):
     """Module form of [`dice_ce_loss`][segref.dice_ce_loss]:
     ``DiceCELoss(**options)(pred, target)`` equals ``dice_ce_loss(pred, target, **options)``."""
+
+    _reductions = ("mean",)
 
     def __init__(self, *, from_logits: bool, dice_weight: float = 1.0, ce_weight: float = 1.0,
                  multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
