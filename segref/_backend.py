@@ -89,9 +89,27 @@ def machine_epsilon(x: Array) -> float:
 
 
 def compiling() -> bool:
-    """True while ``torch.compile`` traces the calling code (data-dependent checks must not run)."""
+    """True while a transform traces the calling code: ``torch.compile``, ``torch.export``,
+    ``torch.jit.trace`` or ``torch.func.vmap``. Data-dependent checks must not run then (a
+    traced graph holds no data-dependent branch, and vmap cannot read a batched value), and
+    shapes must not depend on the data."""
     torch = sys.modules.get("torch")
-    return torch is not None and torch.compiler.is_compiling()
+    if torch is None:
+        return False
+    return torch.compiler.is_compiling() or torch.jit.is_tracing() or vmapping()
+
+
+def vmapping() -> bool:
+    """True inside ``torch.func.vmap`` (the fused kernel has no batching rule: the losses take the array-API path)."""
+    torch = sys.modules.get("torch")
+    if torch is None or torch.compiler.is_compiling():  # Dynamo cannot trace the interpreter stack
+        return False
+    try:  # functorch's interpreter stack; no public API tells whether vmap is active
+        from torch._functorch.pyfunctorch import retrieve_all_functorch_interpreters
+        from torch._C._functorch import TransformType
+    except ImportError:  # pragma: no cover - torch versions without it
+        return False
+    return any(interpreter.key() == TransformType.Vmap for interpreter in retrieve_all_functorch_interpreters())
 
 
 def _torch() -> Any:

@@ -120,7 +120,8 @@ class ClassInputs:
     @property
     def fused(self) -> bool:
         """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target)."""
-        return B.is_torch(self.scores) and self.from_logits and not self.multilabel and self.kind == "index"
+        return (B.is_torch(self.scores) and self.from_logits and not self.multilabel and self.kind == "index"
+                and not B.vmapping())
 
     @property
     def log_probs(self) -> Array | None:

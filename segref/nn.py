@@ -74,6 +74,13 @@ class _LossModule(torch.nn.Module):
             self.register_buffer(name, options[name])
         self.options = {k: v for k, v in options.items() if k not in self._tensor_options}
 
+    def __prepare_scriptable__(self) -> "_LossModule":
+        raise TypeError(
+            f"{type(self).__name__} cannot be compiled by torch.jit.script (TorchScript has no keyword-only "
+            "options, NumPy inputs or dynamic value checks, and is deprecated); use torch.compile, "
+            "torch.export or torch.jit.trace, which segref supports"
+        )
+
     def _all_options(self) -> dict[str, Any]:
         return dict(self.options, **{name: getattr(self, name) for name in self._tensor_options})
 
