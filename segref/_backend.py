@@ -171,12 +171,40 @@ def log_softmax(xp: Any, z: Array, axis: int) -> Array:
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
+def negligible(dtype: Any) -> float:
+    """The square root of the smallest normal number of ``dtype``: 1.1e-19 in float32, 1.5e-154 in float64.
+
+    A non-negative denominator below it counts as 0. Above it, 1 / denominator and the
+    gradients built from it stay below 1e19 (float32), so no factor of a gradient
+    overflows to infinity and no infinity meets a zero to make a NaN (the soft Dice
+    of a class absent from the target, with a predicted mass of 1e-39, once did).
+    """
+    if isinstance(dtype, np.dtype) or isinstance(dtype, type):
+        tiny = float(np.finfo(dtype).tiny)
+    else:
+        import torch
+
+        tiny = float(torch.finfo(dtype).tiny)
+    return tiny**0.5
+
+
 def xlogy(xp: Any, y: Array, p: Array) -> Array:
-    """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0."""
+    """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0.
+
+    On a torch tensor that requires grad, the value is exact and the derivative of log p is
+    1/max(p, s), s = ``negligible``: exact for p >= s (1.1e-19 in float32), bounded below it,
+    where 1/p would overflow (a subnormal probability, 1e-45, gives 1e45 > float32's 3e38).
+    """
     absent = y == 0
     # NumPy would warn about log 0 = -inf, which is the formula's value here, not an accident
     with np.errstate(divide="ignore") if is_numpy(p) else contextlib.nullcontext():
         log_p = xp.log(xp.where(absent, xp.ones_like(p), p))
+    if is_torch(p) and p.requires_grad:
+        floor = negligible(p.dtype)
+        below = p < floor
+        linear = xp.where(below, (p - floor) / floor, xp.zeros_like(p))  # slope 1/floor below the floor
+        slope_bounded = xp.log(p.clamp_min(floor)) + linear  # log p for p >= floor
+        log_p = slope_bounded + (log_p - slope_bounded).detach()
     return xp.where(absent, xp.zeros_like(p), y * log_p)
 
 

@@ -98,7 +98,7 @@ def _check_pred_values(checks: V.ValueChecks, pred: Array, from_logits: bool) ->
     if from_logits:
         checks.finite("pred", pred, span)
     else:
-        checks.unit_interval("pred", pred, span, "probabilities (pass from_logits=True for logits)")
+        checks.unit_interval("pred", pred, span, "probabilities", V.LOGITS_HINT)
 
 
 @dataclass

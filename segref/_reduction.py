@@ -9,29 +9,10 @@ from . import _backend as B
 Array = Any
 
 
-def negligible(dtype: Any) -> float:
-    """The square root of the smallest normal number of ``dtype``: 1.1e-19 in float32, 1.5e-154 in float64.
-
-    A non-negative denominator below it counts as 0. Above it, 1 / denominator and the
-    gradients built from it stay below 1e19 (float32), so no factor of a gradient
-    overflows to infinity and no infinity meets a zero to make a NaN (the soft Dice
-    of a class absent from the target, with a predicted mass of 1e-39, once did).
-    """
-    import numpy as np
-
-    if isinstance(dtype, np.dtype) or isinstance(dtype, type):
-        tiny = float(np.finfo(dtype).tiny)
-    else:
-        import torch
-
-        tiny = float(torch.finfo(dtype).tiny)
-    return tiny**0.5
-
-
 def safe_divide(xp: Any, numerator: Array, denominator: Array, *, when_zero: float) -> Array:
     """numerator / denominator for a non-negative denominator, and ``when_zero`` (with a zero
     gradient) where the denominator is below ``negligible``, zero included."""
-    nonzero = ~(denominator < negligible(denominator.dtype))  # a NaN denominator stays NaN
+    nonzero = ~(denominator < B.negligible(denominator.dtype))  # a NaN denominator stays NaN
     ratio = numerator / xp.where(nonzero, denominator, xp.ones_like(denominator))
     return xp.where(nonzero, ratio, B.scalar_like(xp, when_zero, ratio) * xp.ones_like(ratio))
 

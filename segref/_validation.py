@@ -121,14 +121,14 @@ class ValueChecks:
 
         self.require(B.isfinite(_host(total)), message)
 
-    def unit_interval(self, name: str, x: Array, span: tuple[Array, Array], what: str) -> None:
+    def unit_interval(self, name: str, x: Array, span: tuple[Array, Array], what: str, hint: str = "") -> None:
         """``x`` lies in [0, 1] (NaN fails too), given ``span = value_range(x)``."""
         low, high = span
 
         def message() -> str:
             if B.is_floating(x) and not _all_finite(x):
                 return _non_finite_message(name, x)
-            return f"{name} must hold {what} in [0, 1], got values in [{float(low):g}, {float(high):g}]"
+            return f"{name} must hold {what} in [0, 1], got values in [{float(low):g}, {float(high):g}]{hint}"
 
         self.require((low >= 0) & (high <= 1), message)
 
@@ -216,14 +216,17 @@ def check_finite(xp: Any, name: str, x: Array) -> None:
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite values")
 
 
-def check_unit_interval(xp: Any, name: str, x: Array, what: str = "probabilities") -> None:
+def check_unit_interval(xp: Any, name: str, x: Array, what: str = "probabilities", hint: str = "") -> None:
     """Values in [0, 1]; reports the range found."""
     values = x.detach() if B.is_torch(x) else x
     if B.is_bool(values):
         return
     low, high = float(xp.min(values)), float(xp.max(values))
     if low < 0 or high > 1:
-        raise ValueError(f"{name} must hold {what} in [0, 1], got values in [{low:g}, {high:g}]")
+        raise ValueError(f"{name} must hold {what} in [0, 1], got values in [{low:g}, {high:g}]{hint}")
+
+
+LOGITS_HINT = "; pass from_logits=True for logits"
 
 
 def check_from_logits(from_logits: Any) -> None:

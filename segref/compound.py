@@ -106,26 +106,35 @@ def dice_ce_loss(
                                    squared=squared, num_classes=inputs.num_classes, ignore_index=ignore_index)
     distributed = check_distributed(distributed, per_image, pred)
     xp = inputs.xp
+    total = None
     terms = None
-    if multilabel:
-        binary = BinaryInputs(xp, inputs.scores, inputs.soft, inputs.out_dtype, inputs.from_logits)
-        ce_values, counts = binary_cross_entropy_step(binary, smoothing, "none"), None
-    else:
-        weights = inputs.vectors["class_weights"]
-        if inputs.fused:
-            terms = softmax_terms(inputs, overlap=not squared,
-                                  class_vector=smoothing_vector(inputs, weights, smoothing))
-        ce_values, counts = cross_entropy_step(inputs, weights, smoothing, terms)
-    if distributed:
-        total = xp.sum(ce_values)
-        count = xp.sum(counts) if counts is not None else xp.asarray(
-            float(ce_values.numel()), dtype=total.dtype, device=total.device)
-        total, count = all_reduce_sum(xp.stack((total, count)))
-        ce = safe_divide(xp, total, count, when_zero=0.0)
-    else:
-        ce = reduce(xp, ce_values, "mean", counts=counts)
-    scores = overlap_scores(inputs, "dice", smooth=smooth, squared=squared, per_image=per_image,
-                            include_background=include_background, ignore_index=ignore_index,
-                            distributed=distributed, terms=None if squared else terms)
-    dice = reduce_scores(xp, 1 - scores, "mean", counted_images(xp, inputs.valid, per_image), empty=0.0)
-    return finish(xp, dice_weight * dice + ce_weight * ce, inputs.out_dtype)
+    if ce_weight > 0:  # a weight of 0 leaves its term out: 0 * inf (p = 0 at a true class) would be NaN
+        if multilabel:
+            binary = BinaryInputs(xp, inputs.scores, inputs.soft, inputs.out_dtype, inputs.from_logits)
+            ce_values, counts = binary_cross_entropy_step(binary, smoothing, "none"), None
+        else:
+            weights = inputs.vectors["class_weights"]
+            if inputs.fused:
+                terms = softmax_terms(inputs, overlap=dice_weight > 0 and not squared,
+                                      class_vector=smoothing_vector(inputs, weights, smoothing))
+            ce_values, counts = cross_entropy_step(inputs, weights, smoothing, terms)
+        if distributed:
+            ce_total = xp.sum(ce_values)
+            count = xp.sum(counts) if counts is not None else xp.asarray(
+                float(ce_values.numel()), dtype=ce_total.dtype, device=ce_total.device)
+            ce_total, count = all_reduce_sum(xp.stack((ce_total, count)))
+            ce = safe_divide(xp, ce_total, count, when_zero=0.0)
+        else:
+            ce = reduce(xp, ce_values, "mean", counts=counts)
+        total = ce_weight * ce
+    if dice_weight > 0:
+        if terms is None and inputs.fused and not squared:
+            terms = softmax_terms(inputs, overlap=True, log_terms=False)
+        scores = overlap_scores(inputs, "dice", smooth=smooth, squared=squared, per_image=per_image,
+                                include_background=include_background, ignore_index=ignore_index,
+                                distributed=distributed, terms=None if squared else terms)
+        dice = reduce_scores(xp, 1 - scores, "mean", counted_images(xp, inputs.valid, per_image), empty=0.0)
+        total = dice_weight * dice if total is None else total + dice_weight * dice
+    if total is None:  # both weights 0: a zero joined to the graph
+        total = xp.sum(inputs.scores * 0)
+    return finish(xp, total, inputs.out_dtype)

@@ -122,7 +122,8 @@ def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> 
     xp, y, weight = inputs.xp, inputs.target, inputs.pos_weight
     if smoothing:
         y = y * (1 - smoothing) + smoothing / 2
-    if inputs.from_logits and B.is_torch(inputs.pred):
+    learned_weight = B.is_torch(weight) and weight.requires_grad  # torch's kernel has no gradient for it
+    if inputs.from_logits and B.is_torch(inputs.pred) and not learned_weight:
         # PyTorch's fused kernel computes exactly the formula below (one softplus, same pos_weight)
         import torch
 

@@ -84,7 +84,7 @@ def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any, *, from_logi
         V.check_finite(xp, "y_true", y_true)
     V.check_finite(xp, "y_pred", y_pred)
     if not from_logits and probabilities == "unit":
-        V.check_unit_interval(xp, "y_pred", y_pred, "probabilities (pass from_logits=True for logits)")
+        V.check_unit_interval(xp, "y_pred", y_pred, "probabilities", V.LOGITS_HINT)
     elif not from_logits and probabilities == "renormalised":
         host = y_pred.detach() if B.is_torch(y_pred) else y_pred
         low, high = float(xp.min(host)), float(xp.min(xp.sum(host, axis=axis)))

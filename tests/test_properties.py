@@ -1,0 +1,520 @@
+"""Property-based tests (hypothesis) of every loss and metric.
+
+Generated: batch size, class count, 1 to 3 spatial axes, dtype (float16, bfloat16,
+float32, float64), library (NumPy, torch), layout (channels first or last), target
+form (index map with or without ignored pixels, one-hot, soft, multi-label),
+logits or probabilities at every scale from 1 to 1e4 (saturated softmax, exact 0 and 1,
+subnormal probabilities), and option values.
+
+Properties: bounds; the minimum at a perfect prediction; finite values and gradients
+for every valid input; identities between losses; invariances; NumPy equals torch;
+half precision within a stated bound of float64.
+
+Profiles: ``ci`` (the default, a few minutes for the whole file on 2 cores) and
+``long`` (``HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import segref
+from segref import keras as sk
+
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("long", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+IGNORE = 255
+TORCH_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
+                "float64": torch.float64}
+EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 2.0**-23, "float64": 2.0**-52}
+
+
+# --- generated problems ----------------------------------------------------------------------
+
+@dataclass
+class Problem:
+    """One (pred, target) pair, in float64 NumPy (the reference) and as the tested arrays."""
+
+    pred64: np.ndarray  # (N, C, *spatial), class axis 1
+    target64: np.ndarray  # (N, *spatial) int64, or (N, C, *spatial) float64
+    form: str  # "index", "one-hot", "soft", "multilabel"
+    from_logits: bool
+    library: str = "torch"
+    dtype: str = "float64"
+    channels_last: bool = False
+    ignored: bool = False
+    options: dict = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return self.pred64.shape[1]
+
+    @property
+    def base_options(self) -> dict:
+        options = {"from_logits": self.from_logits, "axis": -1 if self.channels_last else 1}
+        if self.ignored:
+            options["ignore_index"] = IGNORE
+        if self.form == "multilabel":
+            options["multilabel"] = True
+        return options
+
+    def arrays(self, *, requires_grad: bool = False) -> tuple[Any, Any]:
+        pred, target = self.pred64, self.target64
+        if self.channels_last:
+            pred = np.moveaxis(pred, 1, -1)
+            if target.ndim == pred.ndim:
+                target = np.moveaxis(target, 1, -1)
+        if self.library == "numpy":
+            return pred.astype(self.dtype), target
+        tensor = torch.from_numpy(np.ascontiguousarray(pred)).to(TORCH_DTYPES[self.dtype])
+        return tensor.requires_grad_(requires_grad), torch.from_numpy(np.ascontiguousarray(target))
+
+    def rounded(self) -> "Problem":
+        """The same problem in float64, with pred rounded to this problem's dtype first."""
+        pred, _ = self.arrays()
+        pred = pred.detach().double().numpy() if torch.is_tensor(pred) else pred.astype(np.float64)
+        if self.channels_last:
+            pred = np.moveaxis(pred, -1, 1)
+        return replace(self, pred64=pred, dtype="float64", library="torch")
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@st.composite
+def problems(draw, *, forms=("index", "one-hot", "soft", "multilabel"), dtypes=tuple(TORCH_DTYPES),
+             libraries=("torch", "numpy"), logits=(True, False), ignore=True, max_classes=4) -> Problem:
+    library = draw(st.sampled_from(libraries))
+    dtype = draw(st.sampled_from([d for d in dtypes if library == "torch" or d != "bfloat16"]))
+    form = draw(st.sampled_from(forms))
+    n = draw(st.integers(1, 3))
+    c = draw(st.integers(1 if form == "multilabel" else 2, max_classes))
+    spatial = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from([0.1, 1.0, 10.0, 100.0, 1e4]))
+    from_logits = draw(st.sampled_from(logits))
+    z = rng.normal(size=(n, c) + spatial) * scale
+    labels = rng.integers(0, c, size=(n,) + spatial)
+    one_hot = np.moveaxis(np.eye(c)[labels], -1, 1)
+    if form == "multilabel":
+        target = (rng.random(z.shape) < 0.5).astype(np.float64)
+        if draw(st.booleans()):
+            target = rng.random(z.shape)
+        pred = z if from_logits else np.exp(-np.logaddexp(0.0, -z))  # the sigmoid, without overflow
+    else:
+        target = {"index": labels, "one-hot": one_hot, "soft": _softmax(rng.normal(size=z.shape) * 2)}[form]
+        if from_logits:
+            pred = z
+        elif draw(st.booleans()) and dtype in ("float32", "float64"):
+            # subnormal probabilities: every other class gets the dtype's smallest subnormal number
+            tiny = float(np.finfo(np.float32 if dtype == "float32" else np.float64).smallest_subnormal)
+            pred = np.where(one_hot > 0, 1.0 - (c - 1) * tiny, tiny)
+        else:
+            pred = _softmax(z)
+    ignored = ignore and form == "index" and draw(st.booleans())
+    if ignored:
+        target = np.where(rng.random(labels.shape) < 0.3, IGNORE, labels)
+    channels_last = draw(st.booleans())
+    return Problem(pred, target, form, from_logits, library, dtype, channels_last, ignored)
+
+
+def overlap_options(draw, problem: Problem) -> dict:
+    options = {"smooth": draw(st.sampled_from([0.0, 1e-5, 1.0])), "squared": draw(st.booleans()),
+               "per_image": draw(st.booleans())}
+    if problem.num_classes >= 2:
+        options["include_background"] = draw(st.booleans())
+    return options
+
+
+def ce_options(draw, problem: Problem, rng: np.random.Generator) -> dict:
+    options = {"label_smoothing": draw(st.sampled_from([0.0, 0.1, 1.0]))}
+    if draw(st.booleans()):
+        options["class_weights"] = list(rng.uniform(0.1, 3.0, size=problem.num_classes))
+    return options
+
+
+@st.composite
+def loss_calls(draw, *, names=None, **problem_kwargs) -> tuple[str, Problem, dict]:
+    """A loss name, a problem it accepts and options for it."""
+    name = draw(st.sampled_from(names or list(CLASS_LOSSES)))
+    forms = ("index", "one-hot", "soft") + (("multilabel",) if name in MULTILABEL else ())
+    forms = tuple(f for f in problem_kwargs.pop("forms", forms) if f in forms)
+    problem = draw(problems(forms=forms, **problem_kwargs))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    options: dict = {}
+    if name in OVERLAP:
+        options.update(overlap_options(draw, problem))
+    if name == "categorical_cross_entropy":
+        options.update(ce_options(draw, problem, rng))
+    if name == "focal_loss":
+        options["gamma"] = draw(st.sampled_from([0.0, 0.5, 2.0, 5.0]))
+        options["alpha"] = draw(st.sampled_from([None, 0.25, "vector"]))
+        if options["alpha"] == "vector":
+            options["alpha"] = list(rng.uniform(0.0, 1.0, size=problem.num_classes))
+    if name == "dice_ce_loss":
+        options.update(dice_weight=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+                       ce_weight=draw(st.sampled_from([0.0, 1.0, 3.0])))
+        if problem.form != "multilabel":
+            options.update(ce_options(draw, problem, rng))
+    return name, problem, options
+
+
+CLASS_LOSSES: dict[str, Callable] = {
+    "dice_loss": segref.dice_loss,
+    "jaccard_loss": segref.jaccard_loss,
+    "soft_dice_coefficient": segref.soft_dice_coefficient,
+    "soft_jaccard_index": segref.soft_jaccard_index,
+    "dice_ce_loss": segref.dice_ce_loss,
+    "categorical_cross_entropy": segref.categorical_cross_entropy,
+    "focal_loss": segref.focal_loss,
+}
+OVERLAP = {"dice_loss", "jaccard_loss", "soft_dice_coefficient", "soft_jaccard_index", "dice_ce_loss"}
+MULTILABEL = OVERLAP
+COEFFICIENTS = {"soft_dice_coefficient", "soft_jaccard_index"}
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def call(name: str, problem: Problem, options: dict, **extra: Any) -> Any:
+    pred, target = problem.arrays(requires_grad=extra.pop("requires_grad", False))
+    return CLASS_LOSSES[name](pred, target, **problem.base_options, **options, **extra), pred
+
+
+def as64(x: Any) -> np.ndarray:
+    return x.detach().double().numpy() if torch.is_tensor(x) else np.asarray(x, dtype=np.float64)
+
+
+# --- finite values and gradients -------------------------------------------------------------
+
+def certain_miss(problem: Problem, smoothing: float = 0.0) -> bool:
+    """Whether a probability input, rounded to its dtype, puts probability 0 on target mass
+    (after label smoothing), or 1 where a multi-label target is below 1: the cross-entropy is
+    then exactly infinite."""
+    if problem.from_logits:
+        return False
+    p = problem.rounded().pred64
+    c = problem.num_classes
+    if problem.form == "index":
+        counted = problem.target64 != IGNORE
+        y = np.moveaxis(np.eye(c)[np.where(counted, problem.target64, 0)], -1, 1)
+    else:
+        counted = np.ones(p.shape[:1] + p.shape[2:], dtype=bool)
+        y = problem.target64
+    if problem.form == "multilabel":
+        y = y * (1 - smoothing) + smoothing / 2
+        missed = ((p == 0) & (y > 0)) | ((p == 1) & (y < 1))
+    else:
+        y = y * (1 - smoothing) + smoothing / c
+        missed = (p == 0) & (y > 0)
+    return bool((missed & np.expand_dims(counted, 1)).any())
+
+
+@given(loss_calls(libraries=("torch",)), st.sampled_from(REDUCTIONS))
+def test_values_and_gradients_are_finite(call_args, reduction):
+    """Finite for every valid input; where the exact cross-entropy is infinite (probability 0 on
+    a target class), the value is +inf, never NaN."""
+    name, problem, options = call_args
+    if name == "dice_ce_loss":
+        reduction = "mean"
+    value, pred = call(name, problem, options, reduction=reduction, requires_grad=True)
+    has_log_term = name in ("categorical_cross_entropy", "focal_loss") or (
+        name == "dice_ce_loss" and options["ce_weight"] > 0)
+    if has_log_term and certain_miss(problem, options.get("label_smoothing", 0.0)):
+        assert not torch.isnan(value).any() and (value == float("inf")).any(), (name, value)
+        return
+    if problem.dtype == "float16" and not torch.isfinite(value).all():
+        # float16 ends at 65504: a sum of large losses may not fit (computed in float32, then rounded)
+        wide = call(name, replace(problem, dtype="float32"), options, reduction=reduction)[0]
+        assert torch.isfinite(wide).all() and (wide[~torch.isfinite(value)].abs() > 65504).all(), (name, wide)
+        return
+    assert torch.isfinite(value).all(), (name, value)
+    value.sum().backward()
+    assert pred.grad is not None and torch.isfinite(pred.grad).all(), (name, pred.grad)
+
+
+@given(problems(forms=("multilabel",), libraries=("torch",)), st.sampled_from([0.0, 0.1]),
+       st.sampled_from([0.0, 2.0]))
+def test_binary_losses_have_finite_values_and_gradients(problem, smoothing, gamma):
+    pred, target = problem.arrays(requires_grad=True)
+    axis = -1 if problem.channels_last else 1
+    bce = segref.binary_cross_entropy(pred, target, from_logits=problem.from_logits, label_smoothing=smoothing,
+                                      axis=axis)
+    focal = segref.binary_focal_loss(pred, target, from_logits=problem.from_logits, gamma=gamma)
+    if certain_miss(problem, smoothing):
+        assert bce == float("inf") and not torch.isnan(focal)
+        return
+    (bce + focal).backward()
+    assert torch.isfinite(bce) and torch.isfinite(focal) and torch.isfinite(pred.grad).all()
+
+
+# --- bounds and the minimum ------------------------------------------------------------------
+
+@given(loss_calls(dtypes=("float64",)))
+def test_bounds(call_args):
+    name, problem, options = call_args
+    value = as64(call(name, problem, options, reduction="none" if name != "dice_ce_loss" else "mean")[0])
+    tolerance = 1e-12
+    if name in OVERLAP and name != "dice_ce_loss":
+        assert ((value >= -tolerance) & (value <= 1 + tolerance)).all(), value
+    else:
+        assert (value >= -tolerance).all(), value
+    if name == "focal_loss" and options["alpha"] is None:
+        ce = as64(call("categorical_cross_entropy", problem, {}, reduction="none")[0])
+        assert (value <= ce + 1e-9 * (1 + np.abs(ce))).all()
+
+
+@given(loss_calls(forms=("index", "one-hot", "multilabel"), dtypes=("float64",), logits=(False,)))
+def test_perfect_prediction_is_the_minimum(call_args):
+    name, problem, options = call_args
+    target = problem.target64
+    if problem.form == "index":
+        labels = np.where(target == IGNORE, 0, target)
+        perfect = np.moveaxis(np.eye(problem.num_classes)[labels], -1, 1)
+    else:
+        perfect = (target > 0.5).astype(np.float64)
+        target = perfect
+    problem = replace(problem, pred64=perfect, target64=target)
+    options = {k: v for k, v in options.items() if k != "label_smoothing"}
+    value = float(as64(call(name, problem, options)[0]))
+    assert value == pytest.approx(1.0 if name in COEFFICIENTS else 0.0, abs=1e-12), (name, options)
+
+
+# --- identities ------------------------------------------------------------------------------
+
+@given(problems(dtypes=("float64",)), st.booleans(), st.booleans())
+def test_dice_equals_2j_over_1_plus_j_per_image_and_class(problem, per_image, squared):
+    options = {"per_image": per_image, "squared": squared, "reduction": "none"}
+    dice = as64(call("soft_dice_coefficient", problem, options)[0])
+    jaccard = as64(call("soft_jaccard_index", problem, options)[0])
+    np.testing.assert_allclose(dice, 2 * jaccard / (1 + jaccard), rtol=1e-9, atol=1e-12)
+
+
+@given(problems(forms=("index", "one-hot", "soft"), dtypes=("float64",)))
+def test_focal_with_gamma_zero_is_the_cross_entropy(problem):
+    focal = as64(call("focal_loss", problem, {"gamma": 0.0})[0])
+    ce = as64(call("categorical_cross_entropy", problem, {})[0])
+    np.testing.assert_allclose(focal, ce, rtol=1e-10, atol=1e-12)
+
+
+@given(problems(forms=("multilabel",), dtypes=("float64",)))
+def test_binary_focal_with_gamma_zero_is_the_binary_cross_entropy(problem):
+    pred, target = problem.arrays()
+    focal = segref.binary_focal_loss(pred, target, from_logits=problem.from_logits, gamma=0.0)
+    bce = segref.binary_cross_entropy(pred, target, from_logits=problem.from_logits)
+    np.testing.assert_allclose(as64(focal), as64(bce), rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(names=["dice_ce_loss"], dtypes=("float64",)))
+def test_dice_ce_is_the_weighted_sum_of_its_parts(call_args):
+    _, problem, options = call_args
+    overlap = {k: options[k] for k in ("smooth", "squared", "per_image", "include_background") if k in options}
+    ce = {k: options[k] for k in ("label_smoothing", "class_weights") if k in options}
+    dice = as64(call("dice_loss", problem, overlap)[0])
+    if problem.form == "multilabel":
+        pred, target = problem.arrays()
+        cross = as64(segref.binary_cross_entropy(pred, target, from_logits=problem.from_logits,
+                                                 label_smoothing=options.get("label_smoothing", 0.0),
+                                                 axis=problem.base_options["axis"]))
+    else:
+        cross = as64(call("categorical_cross_entropy", problem, ce)[0])
+    expected = sum(weight * term for weight, term in ((options["dice_weight"], dice), (options["ce_weight"], cross))
+                   if weight > 0)  # a weight of 0 leaves its term out (0 * inf is not 0)
+    np.testing.assert_allclose(as64(call("dice_ce_loss", problem, options)[0]), expected, rtol=1e-10, atol=1e-12)
+
+
+# --- invariances -----------------------------------------------------------------------------
+
+def _flat(problem: Problem) -> Problem:
+    """Spatial axes flattened to one (a permutation of pixels is then a permutation of one axis)."""
+    n, c = problem.pred64.shape[:2]
+    target = problem.target64
+    target = target.reshape(n, -1) if target.ndim == problem.pred64.ndim - 1 else target.reshape(n, c, -1)
+    return replace(problem, pred64=problem.pred64.reshape(n, c, -1), target64=target)
+
+
+def _permuted(problem: Problem, *, pixels=None, images=None) -> Problem:
+    pred, target = problem.pred64, problem.target64
+    if pixels is not None:
+        pred, target = pred[..., pixels], target[..., pixels]
+    if images is not None:
+        pred, target = pred[images], target[images]
+    return replace(problem, pred64=pred, target64=target)
+
+
+@given(loss_calls(dtypes=("float64",)), st.randoms(use_true_random=False))
+def test_pixel_permutation_changes_nothing(call_args, random):
+    name, problem, options = call_args
+    problem = _flat(problem)
+    pixels = list(range(problem.pred64.shape[-1]))
+    random.shuffle(pixels)
+    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    before = as64(call(name, problem, options, **reduction)[0])
+    after = as64(call(name, _permuted(problem, pixels=pixels), options, **reduction)[0])
+    if before.ndim > 1 and name in {"categorical_cross_entropy", "focal_loss"}:
+        before, after = np.sort(before, axis=-1), np.sort(after, axis=-1)
+    np.testing.assert_allclose(after, before, rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(dtypes=("float64",)), st.randoms(use_true_random=False))
+def test_batch_permutation_changes_nothing_for_the_mean(call_args, random):
+    name, problem, options = call_args
+    images = list(range(problem.pred64.shape[0]))
+    random.shuffle(images)
+    before = as64(call(name, problem, options)[0])
+    after = as64(call(name, _permuted(problem, images=images), options)[0])
+    np.testing.assert_allclose(after, before, rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(dtypes=("float64",)), st.randoms(use_true_random=False))
+def test_relabelling_the_classes_changes_nothing(call_args, random):
+    name, problem, options = call_args
+    options = {k: v for k, v in options.items() if k not in ("class_weights", "alpha", "include_background")}
+    order = list(range(problem.num_classes))
+    random.shuffle(order)  # new class k is old class order[k]
+    target = problem.target64
+    if problem.form == "index":
+        new_label = np.argsort(order)
+        target = np.where(target == IGNORE, IGNORE, new_label[np.where(target == IGNORE, 0, target)])
+    else:
+        target = target[:, order]
+    relabelled = replace(problem, pred64=problem.pred64[:, order], target64=target)
+    np.testing.assert_allclose(as64(call(name, relabelled, options)[0]), as64(call(name, problem, options)[0]),
+                               rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(dtypes=("float64",)))
+def test_channels_last_equals_channels_first(call_args):
+    name, problem, options = call_args
+    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    first = as64(call(name, replace(problem, channels_last=False), options, **reduction)[0])
+    last = as64(call(name, replace(problem, channels_last=True), options, **reduction)[0])
+    np.testing.assert_allclose(last, first, rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(forms=("index",), dtypes=("float64",), ignore=False))
+def test_one_hot_targets_equal_index_targets(call_args):
+    name, problem, options = call_args
+    options = {k: v for k, v in options.items() if k != "class_weights"}  # the CE mean differs by design
+    one_hot = np.moveaxis(np.eye(problem.num_classes)[problem.target64], -1, 1)
+    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    np.testing.assert_allclose(as64(call(name, replace(problem, target64=one_hot, form="one-hot"), options,
+                                         **reduction)[0]),
+                               as64(call(name, problem, options, **reduction)[0]), rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(forms=("index",), dtypes=("float64",)), st.data())
+def test_ignoring_a_pixel_equals_removing_it(call_args, data):
+    name, problem, options = call_args
+    problem = _flat(problem)
+    size = problem.pred64.shape[-1]
+    if size < 2:
+        return
+    pixel = data.draw(st.integers(0, size - 1))
+    kept = [i for i in range(size) if i != pixel]
+    ignored = replace(problem, target64=np.where(np.arange(size) == pixel, IGNORE, problem.target64), ignored=True)
+    removed = replace(_permuted(problem, pixels=kept), ignored=True)
+    np.testing.assert_allclose(as64(call(name, ignored, options)[0]), as64(call(name, removed, options)[0]),
+                               rtol=1e-10, atol=1e-12)
+
+
+# --- libraries and precision -----------------------------------------------------------------
+
+@given(loss_calls(dtypes=("float64",), libraries=("numpy",)))
+def test_numpy_equals_torch(call_args):
+    name, problem, options = call_args
+    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    numpy_value = call(name, problem, options, **reduction)[0]
+    torch_value = call(name, replace(problem, library="torch"), options, **reduction)[0]
+    assert isinstance(numpy_value, np.ndarray) and torch.is_tensor(torch_value)
+    np.testing.assert_allclose(as64(torch_value), as64(numpy_value), rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(dtypes=("float16", "bfloat16", "float32"), libraries=("torch",)))
+def test_lower_precision_is_within_its_epsilon_of_float64(call_args):
+    """Bound: |value - value64| <= 4 eps (1 + |value64|) with eps of the input dtype, value64 the
+    loss of the same (rounded) input in float64. Half inputs are computed in float32, so
+    the error is the final rounding plus float32 arithmetic."""
+    name, problem, options = call_args
+    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    got = as64(call(name, problem, options, **reduction)[0])
+    with segref.value_checks(False):  # half-rounded probabilities sum to 1 within half's tolerance only
+        expected = as64(call(name, problem.rounded(), options, **reduction)[0])
+    bound = 4 * EPS[problem.dtype] * (1 + np.abs(expected))
+    difference = np.where(got == expected, 0.0, np.abs(got - expected))  # equal infinities agree
+    if problem.dtype == "float32":  # log-softmax of logits up to 1e4 loses their float32 spacing
+        bound = bound + 4 * EPS["float32"] * np.abs(problem.pred64).max()
+    assert (difference <= bound).all(), (name, got, expected)
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+@st.composite
+def label_maps(draw) -> tuple[np.ndarray, np.ndarray, int, dict]:
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    c = draw(st.integers(1, 4))
+    shape = (draw(st.integers(1, 3)),) + tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    target = rng.integers(0, c, size=shape)
+    pred = np.where(rng.random(shape) < draw(st.sampled_from([0.0, 0.5, 0.9])), rng.integers(0, c, size=shape),
+                    target)
+    options = {"per_image": draw(st.booleans())}
+    if c >= 2:
+        options["include_background"] = draw(st.booleans())
+    if draw(st.booleans()):
+        target = np.where(rng.random(shape) < 0.3, IGNORE, target)
+        options["ignore_index"] = IGNORE
+    return pred, target, c, options
+
+
+@given(label_maps())
+def test_hard_metrics_bounds_identity_and_libraries(maps):
+    pred, target, c, options = maps
+    dice = segref.dice_score(pred, target, num_classes=c, reduction="none", **options)
+    iou = segref.iou_score(pred, target, num_classes=c, reduction="none", **options)
+    assert ((dice >= 0) & (dice <= 1)).all() and ((iou >= 0) & (iou <= 1)).all()
+    np.testing.assert_allclose(dice, 2 * iou / (1 + iou), rtol=1e-12)
+    np.testing.assert_allclose(segref.dice_from_jaccard(iou), dice, rtol=1e-12)
+    as_torch = segref.dice_score(torch.from_numpy(pred), torch.from_numpy(target), num_classes=c, reduction="none",
+                                 **options)
+    np.testing.assert_allclose(as_torch.numpy(), dice, rtol=1e-12)
+
+
+@given(label_maps())
+def test_hard_metrics_are_1_for_a_perfect_prediction(maps):
+    _, target, c, options = maps
+    pred = np.where(target == IGNORE, 0, target)
+    assert float(segref.dice_score(pred, target, num_classes=c, **options)) == 1.0
+    assert float(segref.iou_score(pred, target, num_classes=c, **options)) == 1.0
+
+
+# --- segref.keras ----------------------------------------------------------------------------
+
+@given(problems(forms=("one-hot", "soft", "multilabel"), dtypes=("float32", "float64"), ignore=False))
+def test_keras_functions_are_finite_and_non_negative(problem):
+    """Keras clips probabilities to [1e-7, 1 - 1e-7]: every value is finite, also at exact 0 and 1."""
+    pred, target = problem.arrays()
+    if not problem.channels_last:  # segref.keras is channels-last, like Keras
+        pred, target = (x.movedim(1, -1) if torch.is_tensor(x) else np.moveaxis(x, 1, -1) for x in (pred, target))
+    logits = problem.from_logits
+    values = [sk.binary_crossentropy(target, pred, from_logits=logits),
+              sk.binary_focal_crossentropy(target, pred, from_logits=logits, apply_class_balancing=True)]
+    if problem.form != "multilabel":
+        values += [sk.categorical_crossentropy(target, pred, from_logits=logits),
+                   sk.categorical_focal_crossentropy(target, pred, from_logits=logits)]
+    if not logits:
+        values.append(sk.dice(target, pred))
+    for value in values:
+        value = as64(value)
+        assert np.isfinite(value).all() and (value >= -1e-6).all()
