@@ -203,18 +203,34 @@ def xlogy(xp: Any, y: Array, p: Array) -> Array:
         floor = negligible(p.dtype)
         below = p < floor
         linear = xp.where(below, (p - floor) / floor, xp.zeros_like(p))  # slope 1/floor below the floor
-        slope_bounded = xp.log(p.clamp_min(floor)) + linear  # log p for p >= floor
-        log_p = slope_bounded + (log_p - slope_bounded).detach()
+        log_p = with_gradient_of(log_p, xp.log(p.clamp_min(floor)) + linear)  # log p for p >= floor
     return xp.where(absent, xp.zeros_like(p), y * log_p)
 
 
 def power(xp: Any, base: Array, exponent: float) -> Array:
-    """base ** exponent for base >= 0 with 0 ** 0 = 1 and a finite gradient at base = 0."""
+    """base ** exponent for base >= 0 with 0 ** 0 = 1 and a finite gradient at base = 0.
+
+    For 0 < exponent < 1 the derivative exponent * base**(exponent - 1) grows without bound
+    as base -> 0; on a torch tensor that requires grad it is taken at max(base, s),
+    s = ``negligible``, as in ``xlogy`` (the value stays exact).
+    """
     if exponent == 0:
         return xp.ones_like(base)
     positive = base > 0
     safe = xp.where(positive, base, xp.ones_like(base))
-    return xp.where(positive, safe**exponent, xp.zeros_like(base))
+    value = xp.where(positive, safe**exponent, xp.zeros_like(base))
+    if is_torch(base) and base.requires_grad and exponent < 1:
+        floor = negligible(base.dtype)
+        slope = exponent * floor ** (exponent - 1)
+        linear = xp.where(base < floor, slope * (base - floor), xp.zeros_like(base))
+        value = with_gradient_of(value, base.clamp_min(floor) ** exponent + linear)
+    return value
+
+
+def with_gradient_of(value: Array, surrogate: Array) -> Array:
+    """``value`` exactly (a finite surrogate minus itself adds an exact 0), with the first and
+    second derivatives of ``surrogate``."""
+    return value.detach() + (surrogate - surrogate.detach())
 
 
 def take_class(xp: Any, x: Array, index: Array) -> Array:
