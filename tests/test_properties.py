@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import segref
@@ -242,7 +242,17 @@ def test_values_and_gradients_are_finite(call_args, reduction):
         return
     assert torch.isfinite(value).all(), (name, value)
     value.sum().backward()
-    assert pred.grad is not None and torch.isfinite(pred.grad).all(), (name, pred.grad)
+    assert pred.grad is not None, name
+    if problem.dtype == "float16" and not torch.isfinite(pred.grad).all():
+        # the gradient of a float16 input is float16 too: one above 65504 (1 / smooth = 1e5, say) is inf,
+        # as for every PyTorch operation; computed in float32 it is finite and that large
+        wide_value, wide = call(name, replace(problem, dtype="float32"), options, reduction=reduction,
+                                requires_grad=True)
+        wide_value.sum().backward()
+        overflowed = ~torch.isfinite(pred.grad)
+        assert torch.isfinite(wide.grad).all() and (wide.grad[overflowed].abs() > 65504).all(), (name, wide.grad)
+        return
+    assert torch.isfinite(pred.grad).all(), (name, pred.grad)
 
 
 @given(problems(forms=("multilabel",), libraries=("torch",)), st.sampled_from([0.0, 0.1]),
@@ -442,12 +452,38 @@ def test_numpy_equals_torch(call_args):
     np.testing.assert_allclose(as64(torch_value), as64(numpy_value), rtol=1e-10, atol=1e-12)
 
 
+def smallest_overlap_denominator(problem: Problem, options: dict) -> float:
+    """The smallest non-zero P + G - I + smooth of the overlap statistics (float64, rounded input)."""
+    p = problem.rounded().pred64
+    n, c = p.shape[:2]
+    if problem.from_logits:
+        p = 1 / (1 + np.exp(-p)) if problem.form == "multilabel" else _softmax(p)
+    p = p.reshape(n, c, -1)
+    if problem.form == "index":
+        valid = (problem.target64 != IGNORE).reshape(n, 1, -1)
+        g = np.moveaxis(np.eye(c)[np.where(valid[:, 0], problem.target64.reshape(n, -1), 0)], -1, 1) * valid
+        p = p * valid
+    else:
+        g = problem.target64.reshape(n, c, -1)
+    k = 2 if options.get("squared") else 1
+    sums = [(p**k).sum(-1), (g**k).sum(-1), (p * g).sum(-1)]
+    if not options.get("per_image", True):
+        sums = [s.sum(0) for s in sums]
+    pred_sum, target_sum, intersection = sums
+    union = pred_sum + target_sum - intersection + options.get("smooth", 0.0)
+    positive = union[union > 0]
+    return float(positive.min()) if positive.size else np.inf
+
+
 @given(loss_calls(dtypes=("float16", "bfloat16", "float32"), libraries=("torch",)))
 def test_lower_precision_is_within_its_epsilon_of_float64(call_args):
     """Bound: |value - value64| <= 4 eps (1 + |value64|) with eps of the input dtype, value64 the
     loss of the same (rounded) input in float64. Half inputs are computed in float32, so
-    the error is the final rounding plus float32 arithmetic."""
+    the error is the final rounding plus float32 arithmetic. Excluded by design: an overlap
+    denominator below float32's negligible 1.1e-19 counts as 0 in float32, not in float64."""
     name, problem, options = call_args
+    if name in OVERLAP:
+        assume(smallest_overlap_denominator(problem, options) >= 1.1e-19)
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
     got = as64(call(name, problem, options, **reduction)[0])
     with segref.value_checks(False):  # half-rounded probabilities sum to 1 within half's tolerance only
