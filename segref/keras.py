@@ -365,6 +365,7 @@ def binary_focal_crossentropy(
     """
     xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits)
     V.check_flag("apply_class_balancing", apply_class_balancing)
+    alpha = V.check_number("alpha", alpha, low=0.0, high=1.0)  # checked even when unused
     V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, 2)
@@ -374,7 +375,6 @@ def binary_focal_crossentropy(
     p_t = y * p + (1 - y) * (1 - p)
     values = B.power(xp, 1 - p_t, gamma) * bce
     if apply_class_balancing:
-        alpha = V.check_number("alpha", alpha, low=0.0, high=1.0)
         values = (y * alpha + (1 - y) * (1 - alpha)) * values
     return _reduce(xp, xp.mean(values, axis=axis), reduction, y_pred.dtype)
 

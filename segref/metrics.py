@@ -38,7 +38,9 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
     if pred.ndim < 1 or pred.shape[0] == 0 or min(pred.shape) == 0:
         raise ValueError(f"pred is empty or has no batch axis (shape {tuple(pred.shape)})")
     num_classes = V.scalar_value(num_classes)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise TypeError(f"num_classes must be a positive int, got {num_classes!r}")
+    if num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
     ignore_index = V.check_ignore_index(ignore_index)
     V.check_index_target(xp, target, num_classes, ignore_index)

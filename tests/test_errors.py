@@ -73,7 +73,7 @@ def test_integer_prediction(fn):
 @pytest.mark.parametrize("fn", ALL_LOSSES)
 def test_probabilities_out_of_range(fn):
     z, y = inputs_for(fn)
-    with pytest.raises(ValueError, match=r"pred must hold probabilities .* in \[0, 1\], got values in"):
+    with pytest.raises(ValueError, match=r"pred must hold probabilities in \[0, 1\], got values in \[-.*; pass from_logits=True"):
         fn(z * 5, y, from_logits=False)
 
 

@@ -365,3 +365,15 @@ def test_jit_script_of_a_module_says_why_it_cannot_work():
 def test_modules_refuse_bad_options_at_construction(build, message):
     with pytest.raises((TypeError, ValueError), match=message):
         build()
+
+
+def test_keras_binary_focal_checks_alpha_even_when_class_balancing_is_off():
+    with pytest.raises(TypeError, match=r"alpha must be a real number, got '0.25'"):
+        sk.binary_focal_crossentropy(np.ones(2), np.full(2, 0.5), alpha="0.25")
+
+
+@pytest.mark.parametrize("num_classes,error", [("3", TypeError), (3.0, TypeError), (0, ValueError)])
+def test_metrics_refuse_a_bad_class_count(num_classes, error):
+    y = np.zeros((1, 4), dtype=int)
+    with pytest.raises(error, match=rf"num_classes must be a positive int, got {num_classes!r}"):
+        segref.dice_score(y, y, num_classes=num_classes)
