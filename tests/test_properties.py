@@ -10,8 +10,9 @@ Properties: bounds; the minimum at a perfect prediction; finite values and gradi
 for every valid input; identities between losses; invariances; NumPy equals torch;
 half precision within a stated bound of float64.
 
-Profiles: ``ci`` (the default, a few minutes for the whole file on 2 cores) and
-``long`` (``HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py``).
+Profiles: ``ci`` (the default: 100 examples per property, about 20 s on 2 cores) and
+``long`` (``HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py``, 1000
+examples per property, about 2.5 minutes).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from hypothesis import strategies as st
 import segref
 from segref import keras as sk
 
-settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True,
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("long", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -465,7 +466,7 @@ def smallest_overlap_denominator(problem: Problem, options: dict) -> float:
     p = problem.rounded().pred64
     n, c = p.shape[:2]
     if problem.from_logits:
-        p = 1 / (1 + np.exp(-p)) if problem.form == "multilabel" else _softmax(p)
+        p = np.exp(-np.logaddexp(0.0, -p)) if problem.form == "multilabel" else _softmax(p)
     p = p.reshape(n, c, -1)
     if problem.form == "index":
         valid = (problem.target64 != IGNORE).reshape(n, 1, -1)
@@ -497,7 +498,8 @@ def test_lower_precision_is_within_its_epsilon_of_float64(call_args):
     with segref.value_checks(False):  # half-rounded probabilities sum to 1 within half's tolerance only
         expected = as64(call(name, problem.rounded(), options, **reduction)[0])
     bound = 4 * EPS[problem.dtype] * (1 + np.abs(expected))
-    difference = np.where(got == expected, 0.0, np.abs(got - expected))  # equal infinities agree
+    with np.errstate(invalid="ignore"):  # inf - inf where both are infinite
+        difference = np.where(got == expected, 0.0, np.abs(got - expected))  # equal infinities agree
     if problem.dtype == "float16":  # a value past float16's 65504 is inf, as in every torch operation
         beyond = np.abs(expected) > 65504
         assert np.isinf(got[beyond]).all()
