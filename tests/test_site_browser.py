@@ -267,6 +267,11 @@ class Recorder:
             )
 
     def on_request_failed(self, request: Any) -> None:
+        # net::ERR_ABORTED is the browser cancelling a request it no longer needs (the next
+        # navigation started while the favicon was loading): not a failure of the site; a
+        # missing file shows as an HTTP status above
+        if request.failure == "net::ERR_ABORTED":
+            return
         if _is_local(request.url) and request.url not in self._bad_status:
             self.events.append(("failed", self.label, f"{request.failure} {self.rel(request.url)}"))
 
