@@ -191,19 +191,16 @@ def negligible(dtype: Any) -> float:
 def xlogy(xp: Any, y: Array, p: Array) -> Array:
     """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0.
 
-    On a torch tensor that requires grad, the value is exact and the derivative of log p is
-    1/max(p, s), s = ``negligible``: exact for p >= s (1.1e-19 in float32), bounded below it,
-    where 1/p would overflow (a subnormal probability, 1e-45, gives 1e45 > float32's 3e38).
+    When torch differentiates (``differentiating``), the value stays exact and the
+    derivative of log p is 1/p for p >= s = ``negligible`` (1.1e-19 in float32) and 0
+    below, where 1/p would overflow (a subnormal probability, 1e-45, gives 1e45 > 3e38).
     """
     absent = y == 0
     # NumPy would warn about log 0 = -inf, which is the formula's value here, not an accident
     with np.errstate(divide="ignore") if is_numpy(p) else contextlib.nullcontext():
         log_p = xp.log(xp.where(absent, xp.ones_like(p), p))
-    if is_torch(p) and p.requires_grad:
-        floor = negligible(p.dtype)
-        below = p < floor
-        linear = xp.where(below, (p - floor) / floor, xp.zeros_like(p))  # slope 1/floor below the floor
-        log_p = with_gradient_of(log_p, xp.log(p.clamp_min(floor)) + linear)  # log p for p >= floor
+    if differentiating(p):
+        log_p = with_gradient_of(log_p, xp.log(p.clamp_min(negligible(p.dtype))))
     return xp.where(absent, xp.zeros_like(p), y * log_p)
 
 
@@ -211,20 +208,33 @@ def power(xp: Any, base: Array, exponent: float) -> Array:
     """base ** exponent for base >= 0 with 0 ** 0 = 1 and a finite gradient at base = 0.
 
     For 0 < exponent < 1 the derivative exponent * base**(exponent - 1) grows without bound
-    as base -> 0; on a torch tensor that requires grad it is taken at max(base, s),
-    s = ``negligible``, as in ``xlogy`` (the value stays exact).
+    as base -> 0; when torch differentiates it is exact for base >= s = ``negligible`` and
+    0 below, as in ``xlogy`` (the value stays exact).
     """
     if exponent == 0:
         return xp.ones_like(base)
     positive = base > 0
     safe = xp.where(positive, base, xp.ones_like(base))
     value = xp.where(positive, safe**exponent, xp.zeros_like(base))
-    if is_torch(base) and base.requires_grad and exponent < 1:
-        floor = negligible(base.dtype)
-        slope = exponent * floor ** (exponent - 1)
-        linear = xp.where(base < floor, slope * (base - floor), xp.zeros_like(base))
-        value = with_gradient_of(value, base.clamp_min(floor) ** exponent + linear)
+    if exponent < 1 and differentiating(base):
+        value = with_gradient_of(value, base.clamp_min(negligible(base.dtype)) ** exponent)
     return value
+
+
+def differentiating(x: Array) -> bool:
+    """Whether torch may differentiate through ``x``: it requires grad, a forward-mode dual
+    level is open, or a ``torch.func`` transform is active."""
+    if not is_torch(x):
+        return False
+    if x.requires_grad:
+        return True
+    torch = _torch()
+    if torch.compiler.is_compiling():
+        return False  # compiled graphs differentiate through requires_grad, seen above
+    if torch.autograd.forward_ad._current_level >= 0:
+        return True
+    stack_of = getattr(torch._C._functorch, "get_interpreter_stack", None)
+    return bool(stack_of()) if stack_of is not None else False
 
 
 def with_gradient_of(value: Array, surrogate: Array) -> Array:

@@ -11,10 +11,19 @@ Array = Any
 
 def safe_divide(xp: Any, numerator: Array, denominator: Array, *, when_zero: float) -> Array:
     """numerator / denominator for a non-negative denominator, and ``when_zero`` (with a zero
-    gradient) where the denominator is below ``negligible``, zero included."""
-    nonzero = ~(denominator < B.negligible(denominator.dtype))  # a NaN denominator stays NaN
+    gradient) where it is 0. The value is exact; when torch differentiates, the derivatives
+    are taken with the denominator raised to at least s = ``negligible`` (1.1e-19 in
+    float32): exact above s, bounded below, where 1/denominator and 1/denominator**2 could
+    overflow and, multiplied by a zero, make a NaN."""
+    nonzero = denominator != 0  # a NaN denominator stays NaN
     ratio = numerator / xp.where(nonzero, denominator, xp.ones_like(denominator))
-    return xp.where(nonzero, ratio, B.scalar_like(xp, when_zero, ratio) * xp.ones_like(ratio))
+    exact = xp.where(nonzero, ratio, B.scalar_like(xp, when_zero, ratio) * xp.ones_like(ratio))
+    if not (B.differentiating(numerator) or B.differentiating(denominator)):
+        return exact
+    bounded = numerator / denominator.clamp_min(B.negligible(denominator.dtype))
+    # an infinite ratio (an infinite cross-entropy sum) keeps its value; inf - inf would make it NaN
+    differentiable = nonzero & B.isfinite(bounded)
+    return B.with_gradient_of(exact, xp.where(differentiable, bounded, xp.zeros_like(bounded)))
 
 
 def reduce(xp: Any, values: Array, reduction: str, *, counts: Array | None = None) -> Array:

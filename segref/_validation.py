@@ -384,7 +384,7 @@ NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight")
 
 
 def check_options(options: dict[str, Any], *, reductions: tuple[str, ...] = REDUCTIONS,
-                  alpha_high: float = math.inf) -> None:
+                  alpha_high: float = math.inf, per_class_alpha: bool = True) -> None:
     """The checks a loss makes on its keyword options, made without any input (``segref.nn``
     modules call it at construction, so a bad option fails where it is written).
 
@@ -407,7 +407,9 @@ def check_options(options: dict[str, Any], *, reductions: tuple[str, ...] = REDU
                 raise TypeError(f"axis must be an int, got {value!r}")
         elif name in ("alpha", "pos_weight", "class_weights") and value is not None:
             number = scalar_value(value)
-            if isinstance(number, numbers.Real) and not isinstance(number, bool) and name != "class_weights":
+            scalar_only = name == "alpha" and not per_class_alpha
+            if scalar_only or (isinstance(number, numbers.Real) and not isinstance(number, bool)
+                               and name != "class_weights"):
                 check_number(name, number, low=0.0, high=alpha_high if name == "alpha" else math.inf)
                 continue
             entries = class_vector_values(name, value)

@@ -67,10 +67,15 @@ def _check_axis(y_pred: Array, axis: Any) -> None:
 
 
 def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any, *, from_logits: bool | None,
-           probabilities: str = "unit", labels: str = "unit") -> tuple[Any, Array, Array]:
+           probabilities: str = "unit", labels: str = "unit", checks: V.ValueChecks | None = None
+           ) -> tuple[Any, Array, Array]:
     """Checks shared by every function; ``probabilities`` is what y_pred must hold without
     ``from_logits`` ("unit": values in [0, 1]; "renormalised": non-negative, a positive sum
-    along ``axis``, which Keras divides by), ``labels`` what y_true holds ("unit" or "index")."""
+    along ``axis``, which Keras divides by), ``labels`` what y_true holds ("unit" or "index").
+
+    The value checks run together, one host synchronisation, and not at all under
+    ``segref.value_checks(False)``; pass ``checks`` to add more before running them yourself.
+    """
     V.check_reduction(reduction, KERAS_REDUCTIONS)
     xp = V.check_arrays(y_pred, y_true, NAMES)
     _check_axis(y_pred, axis)
@@ -78,22 +83,27 @@ def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any, *, from_logi
         V.check_from_logits(from_logits)
     if labels == "unit":
         V.check_target_dtype(y_true, "y_true")
-        V.check_finite(xp, "y_true", y_true)
-        V.check_unit_interval(xp, "y_true", y_true, "labels")
-    elif B.is_floating(y_true):
-        V.check_finite(xp, "y_true", y_true)
-    V.check_finite(xp, "y_pred", y_pred)
-    if not from_logits and probabilities == "unit":
-        V.check_unit_interval(xp, "y_pred", y_pred, "probabilities", V.LOGITS_HINT)
-    elif not from_logits and probabilities == "renormalised":
-        host = y_pred.detach() if B.is_torch(y_pred) else y_pred
-        low, high = float(xp.min(host)), float(xp.min(xp.sum(host, axis=axis)))
-        if low < 0 or high <= 0:
-            raise ValueError(
+    run_now = checks is None
+    checks = V.ValueChecks() if checks is None else checks
+    if checks.enabled:
+        if labels == "unit":
+            checks.unit_interval("y_true", y_true, V.value_range(y_true), "labels")
+        elif B.is_floating(y_true):
+            checks.finite("y_true", y_true, V.value_range(y_true))
+        span = V.value_range(y_pred)
+        if not from_logits and probabilities == "unit":
+            checks.unit_interval("y_pred", y_pred, span, "probabilities", V.LOGITS_HINT)
+        else:
+            checks.finite("y_pred", y_pred, span)
+        if not from_logits and probabilities == "renormalised":
+            host = y_pred.detach() if B.is_torch(y_pred) else y_pred
+            smallest_sum = xp.min(xp.sum(host, axis=axis))
+            checks.require((span[0] >= 0) & (smallest_sum > 0), lambda: (
                 f"y_pred must hold non-negative probabilities with a positive sum along axis={axis} (Keras "
-                f"divides by it), got a minimum of {low:g} and a smallest sum of {high:g}; pass from_logits=True "
-                "for logits"
-            )
+                f"divides by it), got a minimum of {float(span[0]):g} and a smallest sum of {float(smallest_sum):g}; "
+                "pass from_logits=True for logits"))
+    if run_now:
+        checks.run()
     dtype = B.compute_dtype(xp, y_pred)
     return xp, B.to_float(xp, y_pred, dtype), y_true
 
@@ -251,8 +261,9 @@ def sparse_categorical_crossentropy(
         >>> float(sparse_categorical_crossentropy(y_true, y_pred, ignore_class=7, reduction="sum_over_batch_size"))
         0.164252
     """
+    checks = V.ValueChecks()
     xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits,
-                              probabilities="renormalised", labels="index")
+                              probabilities="renormalised", labels="index", checks=checks)
     class_axis = V.check_axis(pred, axis) if pred.ndim > 1 else 0
     if y_true.ndim == pred.ndim and y_true.shape[class_axis] == 1:
         y_true = xp.squeeze(y_true, axis=class_axis)
@@ -264,12 +275,17 @@ def sparse_categorical_crossentropy(
     if tuple(y_true.shape) != expected:
         raise ValueError(f"y_true must have shape {expected} (y_pred without axis {axis}), got {tuple(y_true.shape)}")
     ignore_class = V.check_ignore_index(ignore_class, "ignore_class")
-    V.check_index_target(xp, y_true, pred.shape[class_axis], ignore_class, name="y_true")
     valid = None
     labels = y_true
     if ignore_class is not None:
         valid = y_true != ignore_class
         labels = xp.where(valid, y_true, xp.zeros_like(y_true))
+    if checks.enabled:
+        low, high = V.value_range(B.as_int64(labels))
+        classes = pred.shape[class_axis]
+        checks.require((low >= 0) & (high < classes),
+                       lambda: V.index_target_message(xp, y_true, classes, ignore_class, name="y_true"))
+    checks.run()
     if from_logits:
         log_p = B.log_softmax(xp, pred, axis=class_axis)
     else:

@@ -63,7 +63,8 @@ class _LossModule(torch.nn.Module):
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
-        V.check_options(options, reductions=self._reductions, alpha_high=self._alpha_high)
+        V.check_options(options, reductions=self._reductions, alpha_high=self._alpha_high,
+                        per_class_alpha=self._alpha_high == math.inf)
         defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
                     if p.kind is p.KEYWORD_ONLY}
         self._shown = [name for name, value in options.items()

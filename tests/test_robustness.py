@@ -67,13 +67,26 @@ def test_tiny_mass_under_autocast_and_for_modules(loss):
     assert torch.isfinite(z.grad).all()
 
 
-def test_tiny_denominators_count_as_zero_in_float32_and_float64():
-    # below sqrt(smallest normal) the class counts as absent from both: Dice 1
-    for dtype, below, above in [(torch.float32, 1e-20, 1e-18), (torch.float64, 1e-155, 1e-153)]:
-        for p, expected in [(below, 1.0), (above, 0.0)]:
-            score = segref.soft_dice_coefficient(torch.tensor([[[p]]], dtype=dtype), torch.zeros(1, 1, 1, dtype=dtype),
-                                                 from_logits=False, multilabel=True)
-            assert score.item() == expected, (dtype, p)
+def test_tiny_denominators_keep_the_formula_value_and_a_finite_gradient():
+    # 0 / P is 0 for every P > 0, however small; only P = 0 is the empty class (D = 1)
+    for dtype, tiny in [(torch.float32, 1e-44), (torch.float32, 1e-30), (torch.float64, 1e-300)]:
+        p = torch.tensor([[[tiny]]], dtype=dtype, requires_grad=True)
+        score = segref.soft_dice_coefficient(p, torch.zeros(1, 1, 1, dtype=dtype), from_logits=False,
+                                             multilabel=True)
+        score.backward()
+        assert score.item() == 0.0 and torch.isfinite(p.grad).all(), (dtype, tiny, p.grad)
+    empty = segref.soft_dice_coefficient(torch.zeros(1, 1, 1), torch.zeros(1, 1, 1), from_logits=False,
+                                         multilabel=True)
+    assert empty.item() == 1.0
+
+
+@pytest.mark.parametrize("loss", OVERLAP_LOSSES)
+def test_tiny_mass_under_forward_mode_has_finite_tangents(loss):
+    z = torch.full((1, 1, 1), -89.0)
+    target = torch.zeros(1, 1, 1)
+    _, tangent = torch.func.jvp(lambda x: loss(x, target, from_logits=True, multilabel=True), (z,),
+                                (torch.ones_like(z),))
+    assert torch.isfinite(tangent)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -248,20 +261,27 @@ def test_hard_metrics_leave_an_all_ignored_image_out(metric):
                                metric(pred[[0, 2]], y[[0, 2]], num_classes=3, ignore_index=255))
 
 
-@pytest.mark.parametrize("fn", [segref.dice_loss, segref.soft_jaccard_index, segref.dice_ce_loss])
+@pytest.mark.parametrize("fn", [segref.dice_loss, segref.soft_jaccard_index])
 @pytest.mark.parametrize("ignored_class", [0, 1, 2])
 def test_an_ignored_class_has_no_score(fn, ignored_class):
     z = torch.randn(2, 3, 8, generator=torch.Generator().manual_seed(2))
     y = torch.randint(0, 3, (2, 8), generator=torch.Generator().manual_seed(3))
-    options = {"from_logits": True, "ignore_index": ignored_class}
-    if fn is segref.dice_ce_loss:
-        expected = (segref.dice_loss(z, y, **options) + segref.categorical_cross_entropy(z, y, **options))
-        torch.testing.assert_close(fn(z, y, **options), expected)
-        return
-    rows = fn(z, y, reduction="none", **options)
+    rows = fn(z, y, from_logits=True, ignore_index=ignored_class, reduction="none")
+    # the same pixels ignored through a label outside the classes: every column, then drop the class
     full = fn(z, torch.where(y == ignored_class, 255, y), from_logits=True, ignore_index=255, reduction="none")
     kept = [c for c in range(3) if c != ignored_class]
     torch.testing.assert_close(rows, full[:, kept])
+
+
+@pytest.mark.parametrize("ignored_class", [0, 1, 2])
+def test_dice_ce_leaves_an_ignored_class_out_of_its_dice_term(ignored_class):
+    z = torch.randn(2, 3, 8, generator=torch.Generator().manual_seed(2))
+    y = torch.randint(0, 3, (2, 8), generator=torch.Generator().manual_seed(3))
+    dice_term = segref.dice_ce_loss(z, y, from_logits=True, ignore_index=ignored_class, ce_weight=0.0)
+    full = segref.soft_dice_coefficient(z, torch.where(y == ignored_class, 255, y), from_logits=True,
+                                        ignore_index=255, reduction="none")
+    kept = [c for c in range(3) if c != ignored_class]
+    torch.testing.assert_close(dice_term, (1 - full[:, kept]).mean())
 
 
 def test_ignoring_the_only_class_left_is_refused():
@@ -330,6 +350,23 @@ def test_jit_trace_gives_the_eager_value_on_later_batches(module):
     torch.testing.assert_close(traced(later_z, later_y), module(later_z, later_y))
 
 
+def test_jit_trace_does_not_freeze_the_value_checks():
+    """The value checks read the data (a data-dependent branch); a trace would freeze their outcome
+    for every later batch, so under tracing they are skipped, like under torch.compile."""
+    import inspect
+
+    from segref._validation import ValueChecks
+
+    lines, first = inspect.getsourcelines(ValueChecks.run)
+    z, y = _class_batch()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.jit.trace(snn.DiceCELoss(from_logits=True, ignore_index=255), (z, y))
+    frozen = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)
+              and w.filename.endswith("_validation.py") and first <= w.lineno < first + len(lines)]
+    assert not frozen, [str(w.message) for w in frozen]
+
+
 def test_export_gives_the_eager_value():
     z, y = _class_batch()
     module = snn.DiceCELoss(from_logits=True, ignore_index=255)
@@ -355,6 +392,7 @@ def test_jit_script_of_a_module_says_why_it_cannot_work():
     (lambda: snn.CrossEntropyLoss(from_logits=True, class_weights=["a", "b"]), r"class_weights must be a sequence"),
     (lambda: snn.CrossEntropyLoss(from_logits=True, label_smoothing=1.5), r"label_smoothing must be a finite number in \[0, 1\]"),
     (lambda: snn.BinaryFocalLoss(from_logits=True, alpha=2.0), r"alpha must be a finite number in \[0, 1\], got 2.0"),
+    (lambda: snn.BinaryFocalLoss(from_logits=True, alpha=[0.5]), r"alpha must be a real number, got \[0.5\]"),
     (lambda: snn.FocalLoss(from_logits=True, alpha=torch.tensor([1.0, float("nan")])), r"alpha must hold finite, non-negative"),
     (lambda: snn.FocalLoss(from_logits=True, gamma=-1), r"gamma must be a finite number in \[0, inf\), got -1"),
     (lambda: snn.DiceCELoss(from_logits=True, reduction="sum"), r"reduction must be one of 'mean', got 'sum'"),
@@ -377,3 +415,11 @@ def test_metrics_refuse_a_bad_class_count(num_classes, error):
     y = np.zeros((1, 4), dtype=int)
     with pytest.raises(error, match=rf"num_classes must be a positive int, got {num_classes!r}"):
         segref.dice_score(y, y, num_classes=num_classes)
+
+
+def test_an_infinite_weighted_cross_entropy_is_inf_not_nan():
+    # probability 0 on the true class: the exact cross-entropy is infinite, with or without weights
+    p = torch.tensor([[[0.0], [1.0]]], requires_grad=True)
+    for weights in (None, [2.0, 1.0]):
+        value = segref.categorical_cross_entropy(p, torch.tensor([[0]]), from_logits=False, class_weights=weights)
+        assert value.item() == float("inf")

@@ -441,3 +441,29 @@ def test_distributed_needs_whole_batch_statistics_and_a_process_group():
         segref.dice_loss(z, y, from_logits=True, per_image=False, distributed=True)
     with pytest.raises(TypeError, match="distributed must be True or False"):
         segref.dice_loss(z, y, from_logits=True, per_image=False, distributed="yes")
+
+
+KERAS_CALLS = {
+    "binary_crossentropy": lambda y, p, yi: segref.keras.binary_crossentropy(y, p),
+    "binary_crossentropy_from_logits": lambda y, p, yi: segref.keras.binary_crossentropy(y, p, from_logits=True),
+    "binary_focal_crossentropy": lambda y, p, yi: segref.keras.binary_focal_crossentropy(y, p),
+    "categorical_crossentropy": lambda y, p, yi: segref.keras.categorical_crossentropy(y, p),
+    "categorical_focal_crossentropy": lambda y, p, yi: segref.keras.categorical_focal_crossentropy(y, p),
+    "sparse_categorical_crossentropy": lambda y, p, yi: segref.keras.sparse_categorical_crossentropy(
+        yi, p, ignore_class=2),
+    "dice": lambda y, p, yi: segref.keras.dice(y, p),
+}
+
+
+@pytest.mark.parametrize("name", KERAS_CALLS)
+def test_keras_functions_read_the_host_once_and_not_at_all_when_switched_off(name):
+    generator = torch.Generator().manual_seed(3)
+    p = torch.softmax(torch.randn(2, 5, 3, generator=generator), dim=-1)
+    labels = torch.randint(0, 3, (2, 5), generator=generator)
+    y = torch.nn.functional.one_hot(labels, 3).float()
+    with HostReads() as mode:
+        KERAS_CALLS[name](y, p, labels)
+    assert len(mode.reads) <= 1, mode.reads
+    with segref.value_checks(False), HostReads() as mode:
+        KERAS_CALLS[name](y, p, labels)
+    assert mode.reads == [], mode.reads
