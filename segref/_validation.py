@@ -173,7 +173,9 @@ def check_array(name: str, x: Array) -> None:
     if B.is_floating(x) and not B.is_supported_float(x):
         raise TypeError(f"{name} has dtype {x.dtype}; expected {B.supported_floats(x)}")
     if not (B.is_floating(x) or B.is_integer(x) or B.is_bool(x)):
-        raise TypeError(f"{name} has dtype {x.dtype}; expected a floating, integer or boolean array")
+        what = "complex numbers are not supported" if "complex" in str(x.dtype) else "not numbers"
+        raise TypeError(f"{name} has dtype {x.dtype}; {what} (expected real numbers: floating point for "
+                        "predictions, integer or boolean labels)")
 
 
 def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:

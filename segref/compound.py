@@ -69,7 +69,8 @@ def dice_ce_loss(
         squared: V-Net squared denominator in the Dice term.
         label_smoothing: cross-entropy label smoothing.
         class_weights: cross-entropy class weights (not with ``multilabel``).
-        ignore_index: target value left out of both terms (index targets).
+        ignore_index: target value left out of both terms (index targets). If it names a
+            class, the Dice term leaves that class out (the cross-entropy keeps its channel).
         axis: the class axis.
         distributed: with ``per_image=False``, sum the Dice statistics and the
             cross-entropy's sum and count over the ranks of ``torch.distributed``'s default

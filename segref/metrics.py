@@ -97,12 +97,15 @@ def dice_score(
         target: true labels, integer array of the same shape.
         num_classes: $C$; labels must lie in ``[0, C)``.
         include_background: keep class 0.
-        ignore_index: a target value whose pixels are not counted.
+        ignore_index: a target value whose pixels are not counted. If it names a class,
+            that class has no score and leaves the result; with ``per_image=True`` an image
+            whose pixels are all ignored leaves the mean and sum.
         per_image: score each image (``True``) or the whole batch (``False``).
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` over (image, class) scores.
 
     Returns:
-        A 0-d float64 array for ``"mean"``/``"sum"``; ``(N, C)`` (or ``(C,)``) for ``"none"``.
+        A 0-d float64 array for ``"mean"``/``"sum"``; ``(N, K)`` (or ``(K,)``) for ``"none"``,
+        with the $K$ kept classes of [`soft_dice_coefficient`][segref.soft_dice_coefficient].
 
     Examples:
         >>> import numpy as np
@@ -140,12 +143,15 @@ def iou_score(
         target: true labels, integer array of the same shape.
         num_classes: $C$; labels must lie in ``[0, C)``.
         include_background: keep class 0.
-        ignore_index: a target value whose pixels are not counted.
+        ignore_index: a target value whose pixels are not counted. If it names a class,
+            that class has no score and leaves the result; with ``per_image=True`` an image
+            whose pixels are all ignored leaves the mean and sum.
         per_image: score each image (``True``) or the whole batch (``False``).
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` over (image, class) scores.
 
     Returns:
-        A 0-d float64 array for ``"mean"``/``"sum"``; ``(N, C)`` (or ``(C,)``) for ``"none"``.
+        A 0-d float64 array for ``"mean"``/``"sum"``; ``(N, K)`` (or ``(K,)``) for ``"none"``,
+        with the $K$ kept classes of [`soft_dice_coefficient`][segref.soft_dice_coefficient].
 
     Examples:
         >>> import torch

@@ -254,6 +254,8 @@ def soft_dice_coefficient(
         include_background: keep class 0 in the result.
         squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
         ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
         axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
         distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
             ``torch.distributed``'s default process group, with their gradients, so that every
@@ -262,8 +264,9 @@ def soft_dice_coefficient(
 
     Returns:
         A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
-        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
-        (without class 0 when ``include_background=False``).
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names (a column index is then not a class index).
 
     Examples:
         One image, four pixels, a binary foreground map ($C = 1$, ``multilabel``):
@@ -331,6 +334,8 @@ def dice_loss(
         include_background: keep class 0 in the result.
         squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
         ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
         axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
         distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
             ``torch.distributed``'s default process group, with their gradients, so that every
@@ -339,8 +344,9 @@ def dice_loss(
 
     Returns:
         A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
-        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
-        (without class 0 when ``include_background=False``).
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names (a column index is then not a class index).
 
     Examples:
         Two classes, two pixels, integer targets (PyTorch, from logits). Equal logits
@@ -411,6 +417,8 @@ def soft_jaccard_index(
         include_background: keep class 0 in the result.
         squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
         ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
         axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
         distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
             ``torch.distributed``'s default process group, with their gradients, so that every
@@ -419,8 +427,9 @@ def soft_jaccard_index(
 
     Returns:
         A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
-        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
-        (without class 0 when ``include_background=False``).
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names (a column index is then not a class index).
 
     Examples:
         >>> import numpy as np
@@ -479,6 +488,8 @@ def jaccard_loss(
         include_background: keep class 0 in the result.
         squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
         ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
         axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
         distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
             ``torch.distributed``'s default process group, with their gradients, so that every
@@ -487,8 +498,9 @@ def jaccard_loss(
 
     Returns:
         A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
-        class, shape ``(N, C)``, or per class, shape ``(C,)``, when ``per_image=False``
-        (without class 0 when ``include_background=False``).
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names (a column index is then not a class index).
 
     Examples:
         >>> import torch

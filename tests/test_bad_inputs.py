@@ -136,7 +136,7 @@ def shape_mismatch(fn: Fn):
         return None
     target = fn.target[:, :3] if fn.kind in KERAS else fn.target[..., :3]
     name = fn.names[1]
-    return fn.pred, target, fn.options, ValueError, rf"{name} must have (the )?shape.*got \(2, (1, )?3, |got \(2, (1, )?4, 3"
+    return fn.pred, target, fn.options, ValueError, rf"{name} must have (the )?shape.*got \((2, (1, )?3, |2, (1, )?4, 3)"
 
 
 def class_count(fn: Fn):
@@ -309,7 +309,9 @@ def empty_input(fn: Fn):
 
 def complex_prediction(fn: Fn):
     pred = fn.pred.astype(np.complex128)
-    return pred, fn.target, fn.options, TypeError, rf"{fn.names[0]} (has dtype complex128|must be)"
+    if fn.kind == "identity":
+        return pred, None, fn.options, TypeError, r"(jaccard|dice) has dtype complex128; complex numbers"
+    return pred, fn.target, fn.options, TypeError, rf"{fn.names[0]} has dtype complex128; complex numbers are not supported"
 
 
 def float128_prediction(fn: Fn):
