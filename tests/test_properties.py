@@ -597,8 +597,8 @@ def test_binary_losses_bounds_and_libraries(problem, gamma, alpha):
     bce = as64(segref.binary_cross_entropy(pred, target, axis=axis, **options))
     focal = as64(segref.binary_focal_loss(pred, target, gamma=gamma, alpha=alpha, **options))
     assert (bce >= 0).all() and (focal >= 0).all()
-    if alpha is None:  # PyTorch's fused BCE rounds log(1 + 2e-23) to 0: allow float64's absolute rounding
-        assert (focal <= bce * (1 + 1e-12) + 1e-15).all()
+    if alpha is None:  # PyTorch's fused BCE has an absolute error near 1e-15 (log(1 + 2e-23) is 0 there)
+        assert (focal <= bce * (1 + 1e-12) + 1e-14).all()
     other = replace(problem, library="numpy" if problem.library == "torch" else "torch").arrays()
     np.testing.assert_allclose(as64(segref.binary_cross_entropy(*other, axis=axis, **options)), bce,
                                rtol=1e-10, atol=1e-12)
