@@ -1,10 +1,11 @@
 """Tests of the server-side KaTeX hook (sitebuild/katex.py), via its pure functions.
 
-Needs Node.js and `npm ci` (node_modules/katex) at the repository root.
+KaTeX is vendored (sitebuild/katex-0.19.1) and runs in QuickJS: no Node.js.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -85,3 +86,25 @@ def test_render_math_html_error_names_page_formula_and_heading(renderer):
     assert "docs/losses/dice.md" in message
     assert r"\frac{1}{" in message
     assert "#dice" in message
+
+
+def test_the_vendored_files_are_the_pinned_release():
+    """SHA256SUMS records the files of katex@0.19.1; a changed or missing file is noticed."""
+    import hashlib
+
+    sums = (katex.KATEX_DIR / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) >= 20 and (katex.KATEX_DIR / "LICENSE").read_text().startswith("The MIT License")
+    for line in sums:
+        digest, name = line.split(maxsplit=1)
+        assert hashlib.sha256((katex.KATEX_DIR / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_renderer_reports_the_vendored_version(renderer):
+    assert renderer.version == katex.KATEX_DIR.name.removeprefix("katex-")
+
+
+def test_the_stylesheet_keeps_only_woff2_sources():
+    css = katex.woff2_only((katex.KATEX_DIR / "katex.min.css").read_text())
+    referenced = set(re.findall(r"url\((fonts/[^)]+)\)", css))
+    assert referenced and all(name.endswith(".woff2") for name in referenced)
+    assert all((katex.KATEX_DIR / name).is_file() for name in referenced)

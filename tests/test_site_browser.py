@@ -21,8 +21,8 @@ through the primary navigation are checked for:
 Requirements: Chromium at /usr/bin/chromium (``apt-get install -y chromium``;
 ``SEGREF_CHROMIUM`` names another Chromium/Chrome binary) and the ``playwright``
 Python package (``pip install -e ".[test]"``).  Playwright's browser download
-(``playwright install``) is NOT needed.  Building the site needs Node.js and
-``npm ci`` (KaTeX), as any build of the site does.
+(``playwright install``) is NOT needed.  Building the site needs only the Python
+packages of the ``test`` extra (KaTeX is vendored and runs in QuickJS).
 """
 
 from __future__ import annotations
