@@ -47,10 +47,10 @@ import subprocess
 import sys
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -125,6 +125,7 @@ def _without_value_checks(function):
     def run(z, y):
         with segref.value_checks(False):
             return function(z, y)
+
     return run
 
 
@@ -134,29 +135,44 @@ def _compiled(function):
 
 IMPLEMENTATIONS = [
     Implementation("F.cross_entropy", "CE", lambda: F.cross_entropy, floor=True),
-    Implementation("F.binary_cross_entropy_with_logits", "BCE", lambda: F.binary_cross_entropy_with_logits,
-                   binary=True, floor=True),
+    Implementation(
+        "F.binary_cross_entropy_with_logits", "BCE", lambda: F.binary_cross_entropy_with_logits, binary=True, floor=True
+    ),
     Implementation("segref CE", "CE", lambda: partial(segref.categorical_cross_entropy, from_logits=True)),
-    Implementation("segref CE (torch.compile)", "CE",
-                   lambda: _compiled(partial(segref.categorical_cross_entropy, from_logits=True)), compiled=True),
+    Implementation(
+        "segref CE (torch.compile)",
+        "CE",
+        lambda: _compiled(partial(segref.categorical_cross_entropy, from_logits=True)),
+        compiled=True,
+    ),
     Implementation("segref BCE", "BCE", lambda: partial(segref.binary_cross_entropy, from_logits=True), binary=True),
     Implementation("segref Dice", "Dice", lambda: partial(segref.dice_loss, from_logits=True)),
     Implementation("MONAI DiceLoss", "Dice", lambda: _monai("DiceLoss", to_onehot_y=True, softmax=True)),
-    Implementation("SMP DiceLoss", "Dice",
-                   lambda: _smp_losses().DiceLoss("multiclass", from_logits=True)),
-    Implementation("kornia dice_loss", "Dice", lambda: importlib.import_module("kornia.losses").dice_loss,
-                   spatial_dims=(2,)),
+    Implementation("SMP DiceLoss", "Dice", lambda: _smp_losses().DiceLoss("multiclass", from_logits=True)),
+    Implementation(
+        "kornia dice_loss", "Dice", lambda: importlib.import_module("kornia.losses").dice_loss, spatial_dims=(2,)
+    ),
     Implementation("segref Dice+CE", "Dice+CE", lambda: partial(segref.dice_ce_loss, from_logits=True)),
-    Implementation("segref Dice+CE, value checks off", "Dice+CE",
-                   lambda: _without_value_checks(partial(segref.dice_ce_loss, from_logits=True))),
-    Implementation("segref Dice+CE (torch.compile)", "Dice+CE",
-                   lambda: _compiled(partial(segref.dice_ce_loss, from_logits=True)), compiled=True),
+    Implementation(
+        "segref Dice+CE, value checks off",
+        "Dice+CE",
+        lambda: _without_value_checks(partial(segref.dice_ce_loss, from_logits=True)),
+    ),
+    Implementation(
+        "segref Dice+CE (torch.compile)",
+        "Dice+CE",
+        lambda: _compiled(partial(segref.dice_ce_loss, from_logits=True)),
+        compiled=True,
+    ),
     Implementation("MONAI DiceCELoss", "Dice+CE", lambda: _monai("DiceCELoss", to_onehot_y=True, softmax=True)),
     Implementation("nnU-Net-style Dice+CE (re-stated)", "Dice+CE", lambda: nnunet_style_dice_ce),
     Implementation("segref focal", "focal", lambda: partial(segref.focal_loss, from_logits=True)),
     Implementation("MONAI FocalLoss", "focal", lambda: _monai("FocalLoss", to_onehot_y=True, use_softmax=True)),
-    Implementation("kornia focal_loss", "focal",
-                   lambda: partial(importlib.import_module("kornia.losses").focal_loss, alpha=None, reduction="mean")),
+    Implementation(
+        "kornia focal_loss",
+        "focal",
+        lambda: partial(importlib.import_module("kornia.losses").focal_loss, alpha=None, reduction="mean"),
+    ),
 ]
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
 
@@ -183,8 +199,9 @@ def _step(function, z, y, device: str) -> float:
     return time.perf_counter() - start
 
 
-def time_case_in_fresh_processes(case: str, names: list[str], device: str, rounds: int, warmup: int,
-                                 repeats: int) -> dict:
+def time_case_in_fresh_processes(
+    case: str, names: list[str], device: str, rounds: int, warmup: int, repeats: int
+) -> dict:
     """``time_case`` in ``repeats`` fresh processes: no case inherits another's allocator state.
 
     Each implementation's time is the median over the repeats of its per-process
@@ -192,8 +209,22 @@ def time_case_in_fresh_processes(case: str, names: list[str], device: str, round
     """
     runs = []
     for repeat in range(repeats):
-        command = [sys.executable, __file__, "--time-of", case, "--device", device, "--rounds", str(rounds),
-                   "--warmup", str(warmup), "--seed", str(repeat), "--only", *names]
+        command = [
+            sys.executable,
+            __file__,
+            "--time-of",
+            case,
+            "--device",
+            device,
+            "--rounds",
+            str(rounds),
+            "--warmup",
+            str(warmup),
+            "--seed",
+            str(repeat),
+            "--only",
+            *names,
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
         if done.returncode != 0:
             raise RuntimeError(f"timing {case} failed:\n{done.stderr[-2000:]}")
@@ -208,8 +239,9 @@ def time_case_in_fresh_processes(case: str, names: list[str], device: str, round
     return merged
 
 
-def time_case(case: str, implementations: list[Implementation], device: str, rounds: int, warmup: int,
-              seed: int = 0) -> dict:
+def time_case(
+    case: str, implementations: list[Implementation], device: str, rounds: int, warmup: int, seed: int = 0
+) -> dict:
     inputs = {binary: make_inputs(case, device, binary=binary) for binary in (False, True)}
     functions, results = {}, {}
     for impl in implementations:
@@ -230,9 +262,15 @@ def time_case(case: str, implementations: list[Implementation], device: str, rou
             z, y = inputs[BY_NAME[name].binary]
             times[name].append(_step(functions[name], z, y, device))
     for name, samples in times.items():
-        q1, median, q3 = statistics.quantiles(samples, n=4, method="inclusive") if len(samples) > 1 else (samples[0],) * 3
-        results[name] = {"median_ms": 1e3 * statistics.median(samples), "q1_ms": 1e3 * q1, "q3_ms": 1e3 * q3,
-                         "rounds": len(samples)}
+        q1, median, q3 = (
+            statistics.quantiles(samples, n=4, method="inclusive") if len(samples) > 1 else (samples[0],) * 3
+        )
+        results[name] = {
+            "median_ms": 1e3 * statistics.median(samples),
+            "q1_ms": 1e3 * q1,
+            "q3_ms": 1e3 * q3,
+            "rounds": len(samples),
+        }
     return results
 
 
@@ -293,8 +331,9 @@ def machine() -> dict:
     except Exception:
         info["segmentation_models_pytorch"] = None
     try:
-        info["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                            text=True, check=True).stdout.strip()
+        info["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except Exception:
         info["git_commit"] = None
     return info
@@ -339,8 +378,9 @@ def main() -> None:
         n, c, spatial = CASES[case]
         started = time.perf_counter()
         usable = [impl for impl in implementations if len(spatial) in impl.spatial_dims]
-        timings = time_case_in_fresh_processes(case, [impl.name for impl in usable], args.device, rounds,
-                                               args.warmup, repeats)
+        timings = time_case_in_fresh_processes(
+            case, [impl.name for impl in usable], args.device, rounds, args.warmup, repeats
+        )
         for impl in implementations:
             if impl not in usable:
                 timings[impl.name] = {"skipped": f"{len(spatial)}D input not supported"}

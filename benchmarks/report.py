@@ -33,8 +33,15 @@ def _names(result: dict) -> list[str]:
     names: list[str] = []
     for case in result["cases"].values():
         names += [n for n in case["results"] if n not in names]
-    return sorted(names, key=lambda n: (FAMILIES.index(_family(n)) if _family(n) in FAMILIES else 99,
-                                        not n.startswith("F."), not n.startswith("segref"), n))
+    return sorted(
+        names,
+        key=lambda n: (
+            FAMILIES.index(_family(n)) if _family(n) in FAMILIES else 99,
+            not n.startswith("F."),
+            not n.startswith("segref"),
+            n,
+        ),
+    )
 
 
 def _table(result: dict, key: str, baseline_of) -> str:
@@ -66,7 +73,9 @@ def markdown_tables(result: dict) -> str:
         f"median over {result.get('repeats', 1)} fresh process(es) of the median of {result['rounds']} "
         f"interleaved rounds after {result['warmup']} warm-up steps."
     )
-    sizes = "; ".join(f"{name}: N={c['N']}, C={c['C']}, {'×'.join(map(str, c['spatial']))}" for name, c in cases.items())
+    sizes = "; ".join(
+        f"{name}: N={c['N']}, C={c['C']}, {'×'.join(map(str, c['spatial']))}" for name, c in cases.items()
+    )
     floors = "| floor | " + " | ".join(cases) + " |\n|---|" + "---|" * len(cases) + "\n"
     for floor in (DEFAULT_FLOOR, FLOORS["BCE"]):
         cells = []
@@ -93,9 +102,14 @@ def markdown_tables(result: dict) -> str:
 
 
 def _versus(result: dict) -> str:
-    pairs = [("segref Dice", "MONAI DiceLoss"), ("segref Dice", "SMP DiceLoss"),
-             ("segref Dice+CE", "MONAI DiceCELoss"), ("segref Dice+CE", "nnU-Net-style Dice+CE (re-stated)"),
-             ("segref focal", "MONAI FocalLoss"), ("segref focal", "kornia focal_loss")]
+    pairs = [
+        ("segref Dice", "MONAI DiceLoss"),
+        ("segref Dice", "SMP DiceLoss"),
+        ("segref Dice+CE", "MONAI DiceCELoss"),
+        ("segref Dice+CE", "nnU-Net-style Dice+CE (re-stated)"),
+        ("segref focal", "MONAI FocalLoss"),
+        ("segref focal", "kornia focal_loss"),
+    ]
     cases = list(result["cases"])
     lines = ["| segref | against | " + " | ".join(cases) + " |", "|---|---|" + "---|" * len(cases)]
     for mine, theirs in pairs:

@@ -7,13 +7,14 @@ keyword-only. ``segref.keras`` reproduces Keras' numbers; ``segref.nn`` holds
 ``torch.nn.Module`` wrappers.
 """
 
+from . import keras as keras  # segref.nn needs torch and is imported on first use
+from . import testing as testing
+from ._validation import value_checks, value_checks_enabled
 from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
 from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
 from .overlap import dice_loss, jaccard_loss, soft_dice_coefficient, soft_jaccard_index
-from ._validation import value_checks, value_checks_enabled
-from . import keras, testing  # noqa: E402  (segref.nn needs torch and is imported on first use)
 
 
 def __getattr__(name: str):

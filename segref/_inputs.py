@@ -36,8 +36,15 @@ class BinaryInputs:
     checks: V.ValueChecks | None = None  # still to run, when prepare_binary deferred them
 
 
-def prepare_binary(pred: Array, target: Array, *, from_logits: bool, pos_weight: Any = None,
-                   axis: int = 1, defer_value_checks: bool = False) -> BinaryInputs:
+def prepare_binary(
+    pred: Array,
+    target: Array,
+    *,
+    from_logits: bool,
+    pos_weight: Any = None,
+    axis: int = 1,
+    defer_value_checks: bool = False,
+) -> BinaryInputs:
     """Validate an element-wise (pred, target) pair; ``pos_weight`` is a number or one weight per ``axis`` entry.
 
     With ``defer_value_checks`` the values are not read here: the caller computes its
@@ -50,8 +57,7 @@ def prepare_binary(pred: Array, target: Array, *, from_logits: bool, pos_weight:
     V.check_same_shape(pred, target)
     V.check_target_dtype(target)
     dtype = B.compute_dtype(xp, pred)
-    inputs = BinaryInputs(xp, B.to_float(xp, pred, dtype), B.to_float(xp, target, dtype), pred.dtype,
-                          from_logits)
+    inputs = BinaryInputs(xp, B.to_float(xp, pred, dtype), B.to_float(xp, target, dtype), pred.dtype, from_logits)
     checks = V.ValueChecks()
     if pos_weight is not None:
         inputs.pos_weight = _pos_weight(inputs, pos_weight, axis, checks)
@@ -63,8 +69,9 @@ def prepare_binary(pred: Array, target: Array, *, from_logits: bool, pos_weight:
     return inputs
 
 
-def binary_value_checks(checks: V.ValueChecks, pred: Array, target: Array, *, from_logits: bool,
-                        reduced_loss: Array | None = None) -> None:
+def binary_value_checks(
+    checks: V.ValueChecks, pred: Array, target: Array, *, from_logits: bool, reduced_loss: Array | None = None
+) -> None:
     """Add the value checks of an element-wise pair to ``checks``.
 
     For targets in [0, 1] (checked first, so that a NaN target is reported as such),
@@ -108,9 +115,10 @@ class ClassInputs:
     from_logits: bool
     multilabel: bool
     kind: str  # "index" or "soft"
-    index: Array | None  # (N, *spatial) int64 map, ignored pixels replaced by class 0
-    soft: Array | None  # (N, C, *spatial) soft / one-hot target
-    valid: Array | None  # (N, *spatial) 1 for counted pixels, 0 for ignored; None without ignore_index
+    # Array is Any: None where noted
+    index: Array  # (N, *spatial) int64 map, ignored pixels replaced by class 0; None for a soft target
+    soft: Array  # (N, C, *spatial) soft / one-hot target; None for an index target
+    valid: Array  # (N, *spatial) 1 for counted pixels, 0 for ignored; None without ignore_index
     num_classes: int
     out_dtype: Any
     vectors: dict[str, Array | None] = field(default_factory=dict)
@@ -120,11 +128,16 @@ class ClassInputs:
     @property
     def fused(self) -> bool:
         """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target)."""
-        return (B.is_torch(self.scores) and self.from_logits and not self.multilabel and self.kind == "index"
-                and not B.vmapping())
+        return (
+            B.is_torch(self.scores)
+            and self.from_logits
+            and not self.multilabel
+            and self.kind == "index"
+            and not B.vmapping()
+        )
 
     @property
-    def log_probs(self) -> Array | None:
+    def log_probs(self) -> Array:
         """log p (N, C, *spatial) from logits, computed once; None for probability inputs."""
         if self.from_logits and self._log_probs is None:
             z = self.scores
@@ -198,8 +211,9 @@ def prepare_classes(
             index = xp.where(counted, index, xp.zeros_like(index))
         if checks.enabled:
             low, high = V.value_range(index)
-            checks.require((low >= 0) & (high < num_classes),
-                           lambda: V.index_target_message(xp, target, num_classes, ignore_index))
+            checks.require(
+                (low >= 0) & (high < num_classes), lambda: V.index_target_message(xp, target, num_classes, ignore_index)
+            )
     else:
         if checks.enabled:
             checks.unit_interval("target", target, V.value_range(target), "soft labels")
@@ -208,8 +222,7 @@ def prepare_classes(
     for name, value in (class_vectors or {}).items():
         vectors[name] = None if value is None else V.check_class_vector(xp, name, value, num_classes, scores, checks)
     checks.run()
-    return ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, pred.dtype,
-                       vectors)
+    return ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, pred.dtype, vectors)
 
 
 def probability_sum_tolerance(pred: Array, compute_eps: float, num_classes: int) -> float:
@@ -252,16 +265,21 @@ def broadcast_class_vector(inputs: ClassInputs, vector: Array) -> Array:
     return inputs.xp.reshape(vector, shape)
 
 
-def softmax_terms(inputs: ClassInputs, *, overlap: bool, class_vector: Array | None = None,
-                  log_terms: bool = True) -> Any:
+def softmax_terms(
+    inputs: ClassInputs, *, overlap: bool, class_vector: Array | None = None, log_terms: bool = True
+) -> Any:
     """The fused kernel's ``SoftmaxTerms`` for ``inputs.fused`` inputs; shapes (N, *spatial) and (N, C)."""
     from ._torch_kernels import SoftmaxTerms, softmax_index_terms
 
     z, index, valid = inputs.scores, inputs.index, inputs.valid
     n, c = z.shape[0], z.shape[1]
     terms = softmax_index_terms(
-        z.reshape(n, c, -1), index.reshape(n, -1), None if valid is None else valid.reshape(n, -1),
-        overlap=overlap, class_vector=class_vector, log_terms=log_terms,
+        z.reshape(n, c, -1),
+        index.reshape(n, -1),
+        None if valid is None else valid.reshape(n, -1),
+        overlap=overlap,
+        class_vector=class_vector,
+        log_terms=log_terms,
     )
     log_p_true, weighted = (None if t is None else t.reshape(index.shape) for t in terms[:2])
     return SoftmaxTerms(log_p_true, weighted, terms.intersection, terms.pred_sum)

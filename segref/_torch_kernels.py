@@ -40,7 +40,7 @@ import torch
 
 
 class SoftmaxTerms(NamedTuple):
-    log_p_true: torch.Tensor  # (N, S): log p_{i, y_i}
+    log_p_true: torch.Tensor | None  # (N, S): log p_{i, y_i}; None without log terms
     weighted_log_sum: torch.Tensor | None  # (N, S): sum_c w_c log p_ic
     intersection: torch.Tensor | None  # (N, C): sum_i v_i p_{i, y_i} [y_i = c]
     pred_sum: torch.Tensor | None  # (N, C): sum_i v_i p_ic
@@ -110,9 +110,19 @@ class _SoftmaxIndexTerms(torch.autograd.Function):
                 grad_class_vector = torch.einsum("ns,ncs->c", g_weighted, torch.log_softmax(z, dim=1))
             grad = None
             if ctx.needs_input_grad[0]:
-                grad = _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted,
-                                       g_intersection, g_pred_sum, in_place=not differentiable,
-                                       reuse_probs=not differentiable and not _graph_kept())
+                grad = _logit_gradient(
+                    probs,
+                    p_true,
+                    index,
+                    valid,
+                    class_vector,
+                    g_log_p_true,
+                    g_weighted,
+                    g_intersection,
+                    g_pred_sum,
+                    in_place=not differentiable,
+                    reuse_probs=not differentiable and not _graph_kept(),
+                )
         return grad, None, None, grad_class_vector, None, None
 
 
@@ -157,12 +167,24 @@ def _graph_kept() -> bool:
     """Whether this backward pass keeps the graph (``retain_graph=True``): then the saved p must survive."""
     if torch.compiler.is_compiling():
         return True
-    keep_graph = getattr(torch._C._autograd, "_get_current_graph_task_keep_graph", None)
+    keep_graph = getattr(getattr(torch._C, "_autograd", None), "_get_current_graph_task_keep_graph", None)
     return True if keep_graph is None else bool(keep_graph())
 
 
-def _logit_gradient(probs, p_true, index, valid, class_vector, g_log_p_true, g_weighted, g_intersection, g_pred_sum,
-                    *, in_place: bool, reuse_probs: bool = False) -> torch.Tensor:
+def _logit_gradient(
+    probs,
+    p_true,
+    index,
+    valid,
+    class_vector,
+    g_log_p_true,
+    g_weighted,
+    g_intersection,
+    g_pred_sum,
+    *,
+    in_place: bool,
+    reuse_probs: bool = False,
+) -> torch.Tensor:
     """The closed-form gradient of the module docstring.
 
     ``in_place`` writes into buffers this function allocated; ``reuse_probs`` also

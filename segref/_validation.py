@@ -66,7 +66,7 @@ class value_checks:
         self.previous = _value_checks
         _value_checks = enabled
 
-    def __enter__(self) -> "value_checks":
+    def __enter__(self) -> value_checks:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -174,8 +174,10 @@ def check_array(name: str, x: Array) -> None:
         raise TypeError(f"{name} has dtype {x.dtype}; expected {B.supported_floats(x)}")
     if not (B.is_floating(x) or B.is_integer(x) or B.is_bool(x)):
         what = "complex numbers are not supported" if "complex" in str(x.dtype) else "not numbers"
-        raise TypeError(f"{name} has dtype {x.dtype}; {what} (expected real numbers: floating point for "
-                        "predictions, integer or boolean labels)")
+        raise TypeError(
+            f"{name} has dtype {x.dtype}; {what} (expected real numbers: floating point for "
+            "predictions, integer or boolean labels)"
+        )
 
 
 def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
@@ -243,9 +245,7 @@ def check_flag(name: str, value: Any) -> None:
 
 def check_same_shape(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> None:
     if tuple(pred.shape) != tuple(target.shape):
-        raise ValueError(
-            f"{names[1]} must have the shape of {names[0]} {tuple(pred.shape)}, got {tuple(target.shape)}"
-        )
+        raise ValueError(f"{names[1]} must have the shape of {names[0]} {tuple(pred.shape)}, got {tuple(target.shape)}")
 
 
 def check_target_dtype(target: Array, name: str = "target") -> None:
@@ -253,8 +253,9 @@ def check_target_dtype(target: Array, name: str = "target") -> None:
         raise TypeError(f"{name} must be a floating, integer or boolean array, got dtype {target.dtype}")
 
 
-def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
-                       name: str = "target") -> None:
+def check_index_target(
+    xp: Any, target: Array, num_classes: int, ignore_index: int | None, name: str = "target"
+) -> None:
     """Class indices in [0, C) (or equal to ignore_index), checked now (metrics and segref.keras)."""
     values = B.as_int64(_host(target))
     if ignore_index is not None:
@@ -266,8 +267,9 @@ def check_index_target(xp: Any, target: Array, num_classes: int, ignore_index: i
         raise ValueError(index_target_message(xp, target, num_classes, ignore_index, name))
 
 
-def index_target_message(xp: Any, target: Array, num_classes: int, ignore_index: int | None,
-                         name: str = "target") -> str:
+def index_target_message(
+    xp: Any, target: Array, num_classes: int, ignore_index: int | None, name: str = "target"
+) -> str:
     values = B.as_int64(_host(target))
     if ignore_index is not None:
         values = values[values != ignore_index]
@@ -316,7 +318,8 @@ def scalar_value(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, numbers.Number):
-        return value.item() if hasattr(value, "item") else value
+        item = getattr(value, "item", None)  # a NumPy scalar
+        return item() if item is not None else value
     if (B.is_numpy(value) or B.is_torch(value)) and value.ndim == 0:
         return value.item()
     return value
@@ -327,16 +330,16 @@ def check_number(name: str, value: Any, *, low: float, high: float = math.inf, l
     value = scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
-    below = value <= low if low_open else value < low
-    if below or value > high or not math.isfinite(value):
+    number = float(value)
+    below = number <= low if low_open else number < low
+    if below or number > high or not math.isfinite(number):
         bracket = "(" if low_open else "["
         closing = ")" if math.isinf(high) else "]"
         raise ValueError(f"{name} must be a finite number in {bracket}{low:g}, {high:g}{closing}, got {value!r}")
-    return float(value)
+    return number
 
 
-def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array,
-                       checks: ValueChecks) -> Array:
+def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array, checks: ValueChecks) -> Array:
     """A per-class vector of length C with finite, non-negative entries, as an array like ``like``.
 
     A sequence of numbers or a NumPy array is checked in Python, on the host, before
@@ -350,20 +353,20 @@ def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: A
         raise ValueError(f"{name} must be on pred's device {like.device}, got a tensor on {value.device}")
     parsed = class_vector_values(name, value)
     vector = parsed.to(dtype=like.dtype) if B.is_torch(parsed) else None
-    entries = None if B.is_torch(parsed) else parsed
-    shape = tuple(vector.shape) if vector is not None else (len(entries),)
+    entries: list[float] | None = None if B.is_torch(parsed) else parsed
+    shape = tuple(vector.shape) if vector is not None else (len(entries or ()),)
     if len(shape) != 1 or shape[0] != num_classes:
-        raise ValueError(
-            f"{name} must be a 1-D sequence with one entry per class ({num_classes}), got shape {shape}"
-        )
+        raise ValueError(f"{name} must be a 1-D sequence with one entry per class ({num_classes}), got shape {shape}")
     if entries is not None:
         if not all(math.isfinite(v) and v >= 0 for v in entries):
             raise ValueError(f"{name} must hold finite, non-negative values, got {entries}")
         return xp.asarray(entries, dtype=like.dtype, device=B.device(like))
     if checks.enabled:
         host = _host(vector)
-        checks.require(xp.all(B.isfinite(host)) & xp.all(host >= 0),
-                       lambda: f"{name} must hold finite, non-negative values, got {host.tolist()}")
+        checks.require(
+            xp.all(B.isfinite(host)) & xp.all(host >= 0),
+            lambda: f"{name} must hold finite, non-negative values, got {host.tolist()}",
+        )
     return vector
 
 
@@ -374,19 +377,34 @@ def class_vector_values(name: str, value: Any) -> Any:
             raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
         return value
     items = value.tolist() if B.is_numpy(value) else value
-    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)) or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in map(scalar_value, items)):
+    if (
+        isinstance(items, (str, bytes))
+        or not isinstance(items, (list, tuple))
+        or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in map(scalar_value, items))
+    ):
         raise TypeError(f"{name} must be a sequence of numbers (one per class), got {value!r}")
     return [float(scalar_value(v)) for v in items]
 
 
-FLAG_OPTIONS = ("from_logits", "multilabel", "per_image", "include_background", "squared", "distributed",
-                "apply_class_balancing")
+FLAG_OPTIONS = (
+    "from_logits",
+    "multilabel",
+    "per_image",
+    "include_background",
+    "squared",
+    "distributed",
+    "apply_class_balancing",
+)
 NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight")
 
 
-def check_options(options: dict[str, Any], *, reductions: tuple[str, ...] = REDUCTIONS,
-                  alpha_high: float = math.inf, per_class_alpha: bool = True) -> None:
+def check_options(
+    options: dict[str, Any],
+    *,
+    reductions: tuple[str, ...] = REDUCTIONS,
+    alpha_high: float = math.inf,
+    per_class_alpha: bool = True,
+) -> None:
     """The checks a loss makes on its keyword options, made without any input (``segref.nn``
     modules call it at construction, so a bad option fails where it is written).
 
@@ -410,8 +428,9 @@ def check_options(options: dict[str, Any], *, reductions: tuple[str, ...] = REDU
         elif name in ("alpha", "pos_weight", "class_weights") and value is not None:
             number = scalar_value(value)
             scalar_only = name == "alpha" and not per_class_alpha
-            if scalar_only or (isinstance(number, numbers.Real) and not isinstance(number, bool)
-                               and name != "class_weights"):
+            if scalar_only or (
+                isinstance(number, numbers.Real) and not isinstance(number, bool) and name != "class_weights"
+            ):
                 check_number(name, number, low=0.0, high=alpha_high if name == "alpha" else math.inf)
                 continue
             entries = class_vector_values(name, value)

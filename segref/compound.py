@@ -8,8 +8,14 @@ from . import _validation as V
 from ._inputs import BinaryInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
 from .cross_entropy import binary_cross_entropy_step, cross_entropy_step, smoothing_vector
-from .overlap import (all_reduce_sum, check_distributed, check_overlap_options, counted_images, overlap_scores,
-                      reduce_scores)
+from .overlap import (
+    all_reduce_sum,
+    check_distributed,
+    check_overlap_options,
+    counted_images,
+    overlap_scores,
+    reduce_scores,
+)
 
 Array = Any
 
@@ -101,10 +107,23 @@ def dice_ce_loss(
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
     if multilabel and class_weights is not None:
         raise ValueError("class_weights applies to the categorical cross-entropy; use multilabel=False")
-    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
-                             multilabel=multilabel, class_vectors={"class_weights": class_weights})
-    smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
-                                   squared=squared, num_classes=inputs.num_classes, ignore_index=ignore_index)
+    inputs = prepare_classes(
+        pred,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        ignore_index=ignore_index,
+        multilabel=multilabel,
+        class_vectors={"class_weights": class_weights},
+    )
+    smooth = check_overlap_options(
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=squared,
+        num_classes=inputs.num_classes,
+        ignore_index=ignore_index,
+    )
     distributed = check_distributed(distributed, per_image, pred)
     xp = inputs.xp
     total = None
@@ -116,13 +135,19 @@ def dice_ce_loss(
         else:
             weights = inputs.vectors["class_weights"]
             if inputs.fused:
-                terms = softmax_terms(inputs, overlap=dice_weight > 0 and not squared,
-                                      class_vector=smoothing_vector(inputs, weights, smoothing))
+                terms = softmax_terms(
+                    inputs,
+                    overlap=dice_weight > 0 and not squared,
+                    class_vector=smoothing_vector(inputs, weights, smoothing),
+                )
             ce_values, counts = cross_entropy_step(inputs, weights, smoothing, terms)
         if distributed:
             ce_total = xp.sum(ce_values)
-            count = xp.sum(counts) if counts is not None else xp.asarray(
-                float(ce_values.numel()), dtype=ce_total.dtype, device=ce_total.device)
+            count = (
+                xp.sum(counts)
+                if counts is not None
+                else xp.asarray(float(ce_values.numel()), dtype=ce_total.dtype, device=ce_total.device)
+            )
             ce_total, count = all_reduce_sum(xp.stack((ce_total, count)))
             ce = safe_divide(xp, ce_total, count, when_zero=0.0)
         else:
@@ -131,9 +156,17 @@ def dice_ce_loss(
     if dice_weight > 0:
         if terms is None and inputs.fused and not squared:
             terms = softmax_terms(inputs, overlap=True, log_terms=False)
-        scores = overlap_scores(inputs, "dice", smooth=smooth, squared=squared, per_image=per_image,
-                                include_background=include_background, ignore_index=ignore_index,
-                                distributed=distributed, terms=None if squared else terms)
+        scores = overlap_scores(
+            inputs,
+            "dice",
+            smooth=smooth,
+            squared=squared,
+            per_image=per_image,
+            include_background=include_background,
+            ignore_index=ignore_index,
+            distributed=distributed,
+            terms=None if squared else terms,
+        )
         dice = reduce_scores(xp, 1 - scores, "mean", counted_images(xp, inputs.valid, per_image), empty=0.0)
         total = dice_weight * dice if total is None else total + dice_weight * dice
     if total is None:  # both weights 0: a zero joined to the graph

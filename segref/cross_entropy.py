@@ -107,12 +107,19 @@ def binary_cross_entropy(
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
     # torch from logits: the loss is computed before the values are read (nothing to warn about, no
     # log of an invalid probability), and its mean or sum stands in for a pass over the logits
-    inputs = prepare_binary(pred, target, from_logits=from_logits, pos_weight=pos_weight, axis=axis,
-                            defer_value_checks=from_logits is True and B.is_torch(pred))
+    inputs = prepare_binary(
+        pred,
+        target,
+        from_logits=from_logits,
+        pos_weight=pos_weight,
+        axis=axis,
+        defer_value_checks=from_logits is True and B.is_torch(pred),
+    )
     loss = binary_cross_entropy_step(inputs, smoothing, reduction)
     if inputs.checks is not None:
-        binary_value_checks(inputs.checks, pred, target, from_logits=True,
-                            reduced_loss=None if reduction == "none" else loss)
+        binary_value_checks(
+            inputs.checks, pred, target, from_logits=True, reduced_loss=None if reduction == "none" else loss
+        )
         inputs.checks.run()
     return finish(inputs.xp, loss, inputs.out_dtype)
 
@@ -130,7 +137,8 @@ def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> 
         if not torch.is_tensor(weight):
             weight = None if weight == 1.0 else torch.full((), weight, dtype=y.dtype, device=y.device)
         return torch.nn.functional.binary_cross_entropy_with_logits(
-            inputs.pred, y, pos_weight=weight, reduction=reduction)
+            inputs.pred, y, pos_weight=weight, reduction=reduction
+        )
     if inputs.from_logits:
         # -log sigma(z) = softplus(-z) and -log(1 - sigma(z)) = z + softplus(-z): one softplus
         z = inputs.pred
@@ -222,8 +230,14 @@ def categorical_cross_entropy(
     """
     V.check_reduction(reduction)
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
-    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
-                             class_vectors={"class_weights": class_weights})
+    inputs = prepare_classes(
+        pred,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        ignore_index=ignore_index,
+        class_vectors={"class_weights": class_weights},
+    )
     weights = inputs.vectors["class_weights"]
     terms = None
     if inputs.fused:
@@ -238,12 +252,18 @@ def smoothing_vector(inputs: ClassInputs, weights: Array | None, smoothing: floa
         return None
     xp = inputs.xp
     if weights is None:
-        weights = xp.ones((inputs.num_classes,), dtype=inputs.scores.dtype, device=B.device(inputs.scores))
+        return xp.full(
+            (inputs.num_classes,),
+            smoothing / inputs.num_classes,
+            dtype=inputs.scores.dtype,
+            device=B.device(inputs.scores),
+        )
     return weights * (smoothing / inputs.num_classes)
 
 
-def cross_entropy_step(inputs: ClassInputs, weights: Array | None, smoothing: float,
-                       terms: Any = None) -> tuple[Array, Array | None]:
+def cross_entropy_step(
+    inputs: ClassInputs, weights: Array | None, smoothing: float, terms: Any = None
+) -> tuple[Array, Array | None]:
     """Per-pixel categorical cross-entropy (N, *spatial) and the counts its mean divides by.
 
     ``terms`` are the fused kernel's ``SoftmaxTerms`` (with the smoothing vector as

@@ -186,8 +186,14 @@ def focal_loss(
     uniform = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
     if uniform:
         alpha = V.check_number("alpha", alpha, low=0.0)
-    inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index,
-                             class_vectors={} if uniform else {"alpha": alpha})
+    inputs = prepare_classes(
+        pred,
+        target,
+        from_logits=from_logits,
+        axis=axis,
+        ignore_index=ignore_index,
+        class_vectors={} if uniform else {"alpha": alpha},
+    )
     xp = inputs.xp
     weights = inputs.vectors.get("alpha")
     if uniform:

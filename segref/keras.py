@@ -66,9 +66,17 @@ def _check_axis(y_pred: Array, axis: Any) -> None:
             raise ValueError(f"axis={axis} is out of range for y_pred of shape {tuple(y_pred.shape)}")
 
 
-def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any, *, from_logits: bool | None,
-           probabilities: str = "unit", labels: str = "unit", checks: V.ValueChecks | None = None
-           ) -> tuple[Any, Array, Array]:
+def _start(
+    y_true: Array,
+    y_pred: Array,
+    reduction: str,
+    axis: Any,
+    *,
+    from_logits: bool | None,
+    probabilities: str = "unit",
+    labels: str = "unit",
+    checks: V.ValueChecks | None = None,
+) -> tuple[Any, Array, Array]:
     """Checks shared by every function; ``probabilities`` is what y_pred must hold without
     ``from_logits`` ("unit": values in [0, 1]; "renormalised": non-negative, a positive sum
     along ``axis``, which Keras divides by), ``labels`` what y_true holds ("unit" or "index").
@@ -98,10 +106,15 @@ def _start(y_true: Array, y_pred: Array, reduction: str, axis: Any, *, from_logi
         if not from_logits and probabilities == "renormalised":
             host = y_pred.detach() if B.is_torch(y_pred) else y_pred
             smallest_sum = xp.min(xp.sum(host, axis=axis))
-            checks.require((span[0] >= 0) & (smallest_sum > 0), lambda: (
-                f"y_pred must hold non-negative probabilities with a positive sum along axis={axis} (Keras "
-                f"divides by it), got a minimum of {float(span[0]):g} and a smallest sum of {float(smallest_sum):g}; "
-                "pass from_logits=True for logits"))
+            checks.require(
+                (span[0] >= 0) & (smallest_sum > 0),
+                lambda: (
+                    f"y_pred must hold non-negative probabilities with a positive sum along axis={axis} (Keras "
+                    f"divides by it), got a minimum of {float(span[0]):g} and a smallest sum of "
+                    f"{float(smallest_sum):g}; "
+                    "pass from_logits=True for logits"
+                ),
+            )
     if run_now:
         checks.run()
     dtype = B.compute_dtype(xp, y_pred)
@@ -262,8 +275,16 @@ def sparse_categorical_crossentropy(
         0.164252
     """
     checks = V.ValueChecks()
-    xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits,
-                              probabilities="renormalised", labels="index", checks=checks)
+    xp, pred, y_true = _start(
+        y_true,
+        y_pred,
+        reduction,
+        axis,
+        from_logits=from_logits,
+        probabilities="renormalised",
+        labels="index",
+        checks=checks,
+    )
     class_axis = V.check_axis(pred, axis) if pred.ndim > 1 else 0
     if y_true.ndim == pred.ndim and y_true.shape[class_axis] == 1:
         y_true = xp.squeeze(y_true, axis=class_axis)
@@ -283,15 +304,21 @@ def sparse_categorical_crossentropy(
     if checks.enabled:
         low, high = V.value_range(B.as_int64(labels))
         classes = pred.shape[class_axis]
-        checks.require((low >= 0) & (high < classes),
-                       lambda: V.index_target_message(xp, y_true, classes, ignore_class, name="y_true"))
+        checks.require(
+            (low >= 0) & (high < classes),
+            lambda: V.index_target_message(xp, y_true, classes, ignore_class, name="y_true"),
+        )
     checks.run()
     if from_logits:
         log_p = B.log_softmax(xp, pred, axis=class_axis)
     else:
         log_p = xp.log(_clip(xp, pred / xp.sum(pred, axis=class_axis, keepdims=True)))
     labels = B.as_int64(labels)
-    values = -B.take_class(xp, xp.moveaxis(log_p, class_axis, 1) if pred.ndim > 1 else log_p[None], labels if pred.ndim > 1 else labels[None])
+    values = -B.take_class(
+        xp,
+        xp.moveaxis(log_p, class_axis, 1) if pred.ndim > 1 else log_p[None],
+        labels if pred.ndim > 1 else labels[None],
+    )
     if pred.ndim == 1:
         values = values[0]
     if valid is not None:
@@ -330,8 +357,7 @@ def dice(y_true: Array, y_pred: Array, *, axis: int | tuple[int, ...] | None = N
     pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
     y = B.to_float(xp, y_true, pred.dtype)
     intersection = xp.sum(y * pred, axis=axis)
-    return finish(xp, 1 - 2.0 * intersection / (xp.sum(y, axis=axis) + xp.sum(pred, axis=axis) + EPSILON),
-                  y_pred.dtype)
+    return finish(xp, 1 - 2.0 * intersection / (xp.sum(y, axis=axis) + xp.sum(pred, axis=axis) + EPSILON), y_pred.dtype)
 
 
 def binary_focal_crossentropy(
@@ -385,7 +411,9 @@ def binary_focal_crossentropy(
     V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, 2)
-    p = B.sigmoid(xp, pred) if from_logits else pred  # as keras.ops.sigmoid: 1 / (1 + exp(-z)) has a NaN gradient below -88 in float32
+    p = (
+        B.sigmoid(xp, pred) if from_logits else pred
+    )  # as keras.ops.sigmoid: 1 / (1 + exp(-z)) has a NaN gradient below -88 in float32
     clipped = _clip(xp, p)
     bce = -(y * xp.log(clipped) + (1 - y) * xp.log(1 - clipped))
     p_t = y * p + (1 - y) * (1 - p)

@@ -22,7 +22,9 @@ Array = Any
 __all__ = ["dice_score", "iou_score", "dice_from_jaccard", "jaccard_from_dice"]
 
 
-def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) -> tuple[Any, Array, Array, Array, Array]:
+def _confusion(
+    pred: Array, target: Array, num_classes: Any, ignore_index: Any
+) -> tuple[Any, Array, Array, Array, Array]:
     """Per-image (TP, FP, FN) of shape (N, C) from two integer label maps, and the map of counted pixels."""
     xp = V.check_library(pred, target)
     for name, x in (("pred", pred), ("target", target)):
@@ -57,13 +59,28 @@ def _confusion(pred: Array, target: Array, num_classes: Any, ignore_index: Any) 
     return xp, true_positive, false_positive, false_negative, valid
 
 
-def _hard_overlap(kind: str, pred: Array, target: Array, *, num_classes: int, include_background: bool,
-                  ignore_index: int | None, per_image: bool, reduction: str) -> Array:
+def _hard_overlap(
+    kind: str,
+    pred: Array,
+    target: Array,
+    *,
+    num_classes: int,
+    include_background: bool,
+    ignore_index: int | None,
+    per_image: bool,
+    reduction: str,
+) -> Array:
     V.check_reduction(reduction)
     xp, tp, fp, fn, valid = _confusion(pred, target, num_classes, ignore_index)
     ignore_index = V.check_ignore_index(ignore_index)
-    check_overlap_options(smooth=0.0, per_image=per_image, include_background=include_background, squared=False,
-                          num_classes=num_classes, ignore_index=ignore_index)
+    check_overlap_options(
+        smooth=0.0,
+        per_image=per_image,
+        include_background=include_background,
+        squared=False,
+        num_classes=num_classes,
+        ignore_index=ignore_index,
+    )
     if not per_image:
         tp, fp, fn = (xp.sum(s, axis=0) for s in (tp, fp, fn))
     score = score_from_statistics(xp, kind, tp, tp + fp, tp + fn, smooth=0.0)
@@ -115,8 +132,16 @@ def dice_score(
         >>> dice_score(pred, target, num_classes=2, reduction="none").tolist()
         [[0.666667, 0.8]]
     """
-    return _hard_overlap("dice", pred, target, num_classes=num_classes, include_background=include_background,
-                         ignore_index=ignore_index, per_image=per_image, reduction=reduction)
+    return _hard_overlap(
+        "dice",
+        pred,
+        target,
+        num_classes=num_classes,
+        include_background=include_background,
+        ignore_index=ignore_index,
+        per_image=per_image,
+        reduction=reduction,
+    )
 
 
 def iou_score(
@@ -161,14 +186,22 @@ def iou_score(
         >>> iou_score(pred, target, num_classes=2, reduction="none").tolist()
         [[0.5, 0.666667]]
     """
-    return _hard_overlap("iou", pred, target, num_classes=num_classes, include_background=include_background,
-                         ignore_index=ignore_index, per_image=per_image, reduction=reduction)
+    return _hard_overlap(
+        "iou",
+        pred,
+        target,
+        num_classes=num_classes,
+        include_background=include_background,
+        ignore_index=ignore_index,
+        per_image=per_image,
+        reduction=reduction,
+    )
 
 
-def _check_unit(name: str, value: Any) -> tuple[Any, Any]:
-    value = V.scalar_value(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = np.asarray(float(value))
+def _check_unit(name: str, given: Any) -> tuple[Any, Any]:
+    number = V.scalar_value(given)
+    plain = isinstance(number, (int, float)) and not isinstance(number, bool)
+    value: Any = np.asarray(float(number)) if plain else number
     if not (B.is_numpy(value) or B.is_torch(value)):
         raise TypeError(f"{name} must be a number, numpy.ndarray or torch.Tensor, got {type(value).__name__}")
     V.check_array(name, value)
@@ -177,6 +210,9 @@ def _check_unit(name: str, value: Any) -> tuple[Any, Any]:
     xp = B.namespace(value)
     if math.prod(value.shape) == 0:  # an elementwise map of nothing is nothing
         return xp, value
+    V.check_finite(xp, name, value)
+    V.check_unit_interval(xp, name, value, "scores")
+    return xp, value
     V.check_finite(xp, name, value)
     V.check_unit_interval(xp, name, value, "scores")
     return xp, value

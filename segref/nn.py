@@ -63,19 +63,28 @@ class _LossModule(torch.nn.Module):
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
-        V.check_options(options, reductions=self._reductions, alpha_high=self._alpha_high,
-                        per_class_alpha=self._alpha_high == math.inf)
-        defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
-                    if p.kind is p.KEYWORD_ONLY}
-        self._shown = [name for name, value in options.items()
-                       if name not in defaults or defaults[name] is inspect.Parameter.empty
-                       or value is not defaults[name]]
+        V.check_options(
+            options,
+            reductions=self._reductions,
+            alpha_high=self._alpha_high,
+            per_class_alpha=self._alpha_high == math.inf,
+        )
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+            if p.kind is p.KEYWORD_ONLY
+        }
+        self._shown = [
+            name
+            for name, value in options.items()
+            if name not in defaults or defaults[name] is inspect.Parameter.empty or value is not defaults[name]
+        ]
         self._tensor_options = [name for name, value in options.items() if isinstance(value, torch.Tensor)]
         for name in self._tensor_options:
             self.register_buffer(name, options[name])
         self.options = {k: v for k, v in options.items() if k not in self._tensor_options}
 
-    def __prepare_scriptable__(self) -> "_LossModule":
+    def __prepare_scriptable__(self) -> _LossModule:
         raise TypeError(
             f"{type(self).__name__} cannot be compiled by torch.jit.script (TorchScript has no keyword-only "
             "options, NumPy inputs or dynamic value checks, and is deprecated); use torch.compile, "
@@ -94,10 +103,22 @@ class BinaryCrossEntropyLoss(_LossModule):
     """Module form of [`binary_cross_entropy`][segref.binary_cross_entropy]:
     ``BinaryCrossEntropyLoss(**options)(pred, target)`` equals ``binary_cross_entropy(pred, target, **options)``."""
 
-    def __init__(self, *, from_logits: bool, label_smoothing: float = 0.0, pos_weight: float | Tensor | None = None,
-                 axis: int = 1, reduction: str = "mean") -> None:
-        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, pos_weight=pos_weight,
-                         axis=axis, reduction=reduction)
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        label_smoothing: float = 0.0,
+        pos_weight: float | Tensor | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            pos_weight=pos_weight,
+            axis=axis,
+            reduction=reduction,
+        )
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return binary_cross_entropy(pred, target, **self._all_options())
@@ -107,10 +128,24 @@ class CrossEntropyLoss(_LossModule):
     """Module form of [`categorical_cross_entropy`][segref.categorical_cross_entropy]:
     ``CrossEntropyLoss(**options)(pred, target)`` equals ``categorical_cross_entropy(pred, target, **options)``."""
 
-    def __init__(self, *, from_logits: bool, label_smoothing: float = 0.0, class_weights: Tensor | None = None,
-                 ignore_index: int | None = None, axis: int = 1, reduction: str = "mean") -> None:
-        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, class_weights=class_weights,
-                         ignore_index=ignore_index, axis=axis, reduction=reduction)
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        label_smoothing: float = 0.0,
+        class_weights: Tensor | None = None,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            class_weights=class_weights,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return categorical_cross_entropy(pred, target, **self._all_options())
@@ -119,12 +154,32 @@ class CrossEntropyLoss(_LossModule):
 class _OverlapLossModule(_LossModule):
     """The options shared by the Dice and Jaccard modules."""
 
-    def __init__(self, *, from_logits: bool, multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
-                 include_background: bool = True, squared: bool = False, ignore_index: int | None = None,
-                 axis: int = 1, distributed: bool = False, reduction: str = "mean") -> None:
-        super().__init__(from_logits=from_logits, multilabel=multilabel, smooth=smooth, per_image=per_image,
-                         include_background=include_background, squared=squared, ignore_index=ignore_index,
-                         axis=axis, distributed=distributed, reduction=reduction)
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        squared: bool = False,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            squared=squared,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
 
 
 class DiceLoss(_OverlapLossModule):
@@ -149,8 +204,9 @@ class BinaryFocalLoss(_LossModule):
 
     _alpha_high = 1.0
 
-    def __init__(self, *, from_logits: bool, gamma: float = 2.0, alpha: float | None = None,
-                 reduction: str = "mean") -> None:
+    def __init__(
+        self, *, from_logits: bool, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
+    ) -> None:
         super().__init__(from_logits=from_logits, gamma=gamma, alpha=alpha, reduction=reduction)
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
@@ -161,10 +217,19 @@ class FocalLoss(_LossModule):
     """Module form of [`focal_loss`][segref.focal_loss]:
     ``FocalLoss(**options)(pred, target)`` equals ``focal_loss(pred, target, **options)``."""
 
-    def __init__(self, *, from_logits: bool, gamma: float = 2.0, alpha: float | Tensor | None = None,
-                 ignore_index: int | None = None, axis: int = 1, reduction: str = "mean") -> None:
-        super().__init__(from_logits=from_logits, gamma=gamma, alpha=alpha, ignore_index=ignore_index, axis=axis,
-                         reduction=reduction)
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        gamma: float = 2.0,
+        alpha: float | Tensor | None = None,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits, gamma=gamma, alpha=alpha, ignore_index=ignore_index, axis=axis, reduction=reduction
+        )
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return focal_loss(pred, target, **self._all_options())
@@ -176,16 +241,40 @@ class DiceCELoss(_LossModule):
 
     _reductions = ("mean",)
 
-    def __init__(self, *, from_logits: bool, dice_weight: float = 1.0, ce_weight: float = 1.0,
-                 multilabel: bool = False, smooth: float = 0.0, per_image: bool = True,
-                 include_background: bool = True, squared: bool = False, label_smoothing: float = 0.0,
-                 class_weights: Tensor | None = None, ignore_index: int | None = None, axis: int = 1,
-                 distributed: bool = False, reduction: str = "mean") -> None:
-        super().__init__(from_logits=from_logits, dice_weight=dice_weight, ce_weight=ce_weight,
-                         multilabel=multilabel, smooth=smooth, per_image=per_image,
-                         include_background=include_background, squared=squared, label_smoothing=label_smoothing,
-                         class_weights=class_weights, ignore_index=ignore_index, axis=axis,
-                         distributed=distributed, reduction=reduction)
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        dice_weight: float = 1.0,
+        ce_weight: float = 1.0,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        squared: bool = False,
+        label_smoothing: float = 0.0,
+        class_weights: Tensor | None = None,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            dice_weight=dice_weight,
+            ce_weight=ce_weight,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            squared=squared,
+            label_smoothing=label_smoothing,
+            class_weights=class_weights,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return dice_ce_loss(pred, target, **self._all_options())

@@ -30,8 +30,9 @@ Array = Any
 __all__ = ["soft_dice_coefficient", "dice_loss", "soft_jaccard_index", "jaccard_loss"]
 
 
-def overlap_statistics(inputs: ClassInputs, *, squared: bool, per_image: bool, distributed: bool = False,
-                       terms: Any = None) -> tuple[Array, Array, Array]:
+def overlap_statistics(
+    inputs: ClassInputs, *, squared: bool, per_image: bool, distributed: bool = False, terms: Any = None
+) -> tuple[Array, Array, Array]:
     """(I, P, G) of shape (N, C), or (C,) when ``per_image`` is False.
 
     ``terms`` are the fused kernel's ``SoftmaxTerms`` (computed with ``overlap=True``),
@@ -103,12 +104,20 @@ def check_distributed(distributed: Any, per_image: bool, pred: Array) -> bool:
     return True
 
 
-def overlap_scores(inputs: ClassInputs, kind: str, *, smooth: float, squared: bool, per_image: bool,
-                   include_background: bool, ignore_index: int | None = None, distributed: bool = False,
-                   terms: Any = None) -> Array:
+def overlap_scores(
+    inputs: ClassInputs,
+    kind: str,
+    *,
+    smooth: float,
+    squared: bool,
+    per_image: bool,
+    include_background: bool,
+    ignore_index: int | None = None,
+    distributed: bool = False,
+    terms: Any = None,
+) -> Array:
     """Dice or Jaccard per (image, class), or per class, of the classes ``kept_classes`` keeps."""
-    statistics = overlap_statistics(inputs, squared=squared, per_image=per_image, distributed=distributed,
-                                    terms=terms)
+    statistics = overlap_statistics(inputs, squared=squared, per_image=per_image, distributed=distributed, terms=terms)
     score = score_from_statistics(inputs.xp, kind, *statistics, smooth=smooth)
     return kept_classes(inputs.xp, score, include_background=include_background, ignore_index=ignore_index)
 
@@ -138,8 +147,9 @@ def counted_images(xp: Any, valid: Array | None, per_image: bool) -> Array | Non
         return None
     n = valid.shape[0]
     counted = xp.reshape(valid, (n, -1))
-    return xp.astype(xp.any(counted != 0, axis=1, keepdims=True), counted.dtype if B.is_floating(counted)
-                     else xp.float64)
+    return xp.astype(
+        xp.any(counted != 0, axis=1, keepdims=True), counted.dtype if B.is_floating(counted) else xp.float64
+    )
 
 
 def reduce_scores(xp: Any, values: Array, reduction: str, images: Array | None, *, empty: float) -> Array:
@@ -154,8 +164,9 @@ def reduce_scores(xp: Any, values: Array, reduction: str, images: Array | None, 
     return safe_divide(xp, total, xp.sum(images) * values.shape[-1], when_zero=empty)
 
 
-def score_from_statistics(xp: Any, kind: str, intersection: Array, pred_sum: Array, target_sum: Array, *,
-                          smooth: float) -> Array:
+def score_from_statistics(
+    xp: Any, kind: str, intersection: Array, pred_sum: Array, target_sum: Array, *, smooth: float
+) -> Array:
     """Dice (2I + e) / (P + G + e) or Jaccard (I + e) / (P + G - I + e); 1 where the denominator is 0.
 
     The soft losses pass sums of probabilities; the hard metrics pass pixel counts
@@ -167,8 +178,15 @@ def score_from_statistics(xp: Any, kind: str, intersection: Array, pred_sum: Arr
     return safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
 
 
-def check_overlap_options(*, smooth: Any, per_image: Any, include_background: Any, squared: Any,
-                          num_classes: int, ignore_index: int | None = None) -> float:
+def check_overlap_options(
+    *,
+    smooth: Any,
+    per_image: Any,
+    include_background: Any,
+    squared: Any,
+    num_classes: int,
+    ignore_index: int | None = None,
+) -> float:
     smooth = V.check_number("smooth", smooth, low=0.0)
     for name, flag in (("per_image", per_image), ("include_background", include_background), ("squared", squared)):
         V.check_flag(name, flag)
@@ -185,24 +203,53 @@ def check_overlap_options(*, smooth: Any, per_image: Any, include_background: An
     return smooth
 
 
-def _overlap(kind: str, as_loss: bool, pred: Array, target: Array, *, from_logits: bool, multilabel: bool,
-             smooth: float, per_image: bool, include_background: bool, squared: bool, ignore_index: int | None,
-             axis: int, distributed: bool, reduction: str) -> Array:
+def _overlap(
+    kind: str,
+    as_loss: bool,
+    pred: Array,
+    target: Array,
+    *,
+    from_logits: bool,
+    multilabel: bool,
+    smooth: float,
+    per_image: bool,
+    include_background: bool,
+    squared: bool,
+    ignore_index: int | None,
+    axis: int,
+    distributed: bool,
+    reduction: str,
+) -> Array:
     V.check_reduction(reduction)
     inputs = prepare_classes(
         pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
     )
-    smooth = check_overlap_options(smooth=smooth, per_image=per_image, include_background=include_background,
-                                   squared=squared, num_classes=inputs.num_classes, ignore_index=ignore_index)
+    smooth = check_overlap_options(
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=squared,
+        num_classes=inputs.num_classes,
+        ignore_index=ignore_index,
+    )
     distributed = check_distributed(distributed, per_image, pred)
     terms = softmax_terms(inputs, overlap=True, log_terms=False) if inputs.fused and not squared else None
-    score = overlap_scores(inputs, kind, smooth=smooth, squared=squared, per_image=per_image,
-                           include_background=include_background, ignore_index=ignore_index,
-                           distributed=distributed, terms=terms)
+    score = overlap_scores(
+        inputs,
+        kind,
+        smooth=smooth,
+        squared=squared,
+        per_image=per_image,
+        include_background=include_background,
+        ignore_index=ignore_index,
+        distributed=distributed,
+        terms=terms,
+    )
     value = 1 - score if as_loss else score
     images = counted_images(inputs.xp, inputs.valid, per_image)
-    return finish(inputs.xp, reduce_scores(inputs.xp, value, reduction, images, empty=0.0 if as_loss else 1.0),
-                  inputs.out_dtype)
+    return finish(
+        inputs.xp, reduce_scores(inputs.xp, value, reduction, images, empty=0.0 if as_loss else 1.0), inputs.out_dtype
+    )
 
 
 def soft_dice_coefficient(
@@ -289,9 +336,20 @@ def soft_dice_coefficient(
         arXiv:1606.04797 (squared denominator).
     """
     return _overlap(
-        'dice', False, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
-        per_image=per_image, include_background=include_background, squared=squared,
-        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+        "dice",
+        False,
+        pred,
+        target,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=squared,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
     )
 
 
@@ -372,9 +430,20 @@ def dice_loss(
         for Volumetric Medical Image Segmentation", 3DV 2016, arXiv:1606.04797.
     """
     return _overlap(
-        'dice', True, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
-        per_image=per_image, include_background=include_background, squared=squared,
-        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+        "dice",
+        True,
+        pred,
+        target,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=squared,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
     )
 
 
@@ -444,9 +513,20 @@ def soft_jaccard_index(
         for Image Segmentation", ISVC 2016, doi:10.1007/978-3-319-50835-1_22.
     """
     return _overlap(
-        'jaccard', False, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
-        per_image=per_image, include_background=include_background, squared=squared,
-        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+        "jaccard",
+        False,
+        pred,
+        target,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=squared,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
     )
 
 
@@ -513,7 +593,18 @@ def jaccard_loss(
         M. A. Rahman, Y. Wang, ISVC 2016, doi:10.1007/978-3-319-50835-1_22.
     """
     return _overlap(
-        'jaccard', True, pred, target, from_logits=from_logits, multilabel=multilabel, smooth=smooth,
-        per_image=per_image, include_background=include_background, squared=squared,
-        ignore_index=ignore_index, axis=axis, distributed=distributed, reduction=reduction,
+        "jaccard",
+        True,
+        pred,
+        target,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=squared,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
     )

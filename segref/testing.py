@@ -23,8 +23,9 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +99,11 @@ def binary_cases(*, seed: int = 0, from_logits: bool = False, shape: tuple[int, 
 
 
 def class_cases(
-    *, num_classes: int = 3, seed: int = 0, from_logits: bool = False, index_targets: bool = True,
+    *,
+    num_classes: int = 3,
+    seed: int = 0,
+    from_logits: bool = False,
+    index_targets: bool = True,
     shape: tuple[int, ...] = (2, 4, 4),
 ) -> list[Case]:
     """Random and edge-case pairs for class-wise losses, layout (N, C, *spatial).
@@ -133,7 +138,11 @@ def class_cases(
     ]
     cases = []
     for name, z, target in raw:
-        pred = z if from_logits else np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+        pred = (
+            z
+            if from_logits
+            else np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+        )
         if not index_targets:
             target = np.moveaxis(np.eye(num_classes)[target], -1, 1)
         cases.append(Case(name, pred, target.astype(np.int64) if index_targets else target))
@@ -156,8 +165,17 @@ def _backends() -> list[tuple[str, Callable[[np.ndarray], Any]]]:
     return backends
 
 
-def _check(name: str, spec_name: str, case: Case, options: dict, backend: str, got: np.ndarray,
-           want: np.ndarray, rtol: float, atol: float) -> float:
+def _check(
+    name: str,
+    spec_name: str,
+    case: Case,
+    options: dict,
+    backend: str,
+    got: np.ndarray,
+    want: np.ndarray,
+    rtol: float,
+    atol: float,
+) -> float:
     if got.shape != want.shape:
         raise AssertionError(
             f"{name} disagrees with {spec_name} on case {case.name!r}, options {options} ({backend}): "
@@ -208,8 +226,11 @@ def compare(
         for option_set in options:
             want = np.asarray(spec(case.pred, case.target, **option_set), dtype=np.float64)
             for backend, convert in backends:
-                got = _to_numpy(implementation(convert(case.pred), convert(case.target), **option_set,
-                                               **(implementation_options or {})))
+                got = _to_numpy(
+                    implementation(
+                        convert(case.pred), convert(case.target), **option_set, **(implementation_options or {})
+                    )
+                )
                 worst = max(worst, _check(name, spec_name, case, option_set, backend, got, want, rtol, atol))
     return Agreement(name, spec_name, len(cases), len(options), worst, rtol, atol, [b for b, _ in backends])
 
@@ -245,14 +266,35 @@ def compare_gradient(
     for case in cases:
         for option_set in options:
             pred = torch.from_numpy(case.pred).requires_grad_(True)
-            loss = implementation(pred, torch.from_numpy(case.target), reduction="sum", **option_set,
-                                  **(implementation_options or {}))
+            loss = implementation(
+                pred, torch.from_numpy(case.target), reduction="sum", **option_set, **(implementation_options or {})
+            )
             (grad,) = torch.autograd.grad(loss, pred)
             want = np.asarray(gradient_spec(case.pred, case.target, **option_set), dtype=np.float64)
             got = _to_numpy(grad)
             if not np.all(np.isfinite(got)):
                 raise AssertionError(f"{implementation.__name__}: non-finite gradient on case {case.name!r}")
-            worst = max(worst, _check(implementation.__name__, gradient_spec.__name__, case, option_set,
-                                      "PyTorch autograd", got, want, rtol, atol))
-    return Agreement(implementation.__name__, gradient_spec.__name__, len(cases), len(options), worst, rtol, atol,
-                     ["PyTorch autograd"])
+            worst = max(
+                worst,
+                _check(
+                    implementation.__name__,
+                    gradient_spec.__name__,
+                    case,
+                    option_set,
+                    "PyTorch autograd",
+                    got,
+                    want,
+                    rtol,
+                    atol,
+                ),
+            )
+    return Agreement(
+        implementation.__name__,
+        gradient_spec.__name__,
+        len(cases),
+        len(options),
+        worst,
+        rtol,
+        atol,
+        ["PyTorch autograd"],
+    )

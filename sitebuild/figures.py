@@ -134,7 +134,9 @@ def _probabilities(low: float = 1e-3, high: float = 1 - 1e-3, n: int = SAMPLES) 
     return torch.linspace(low, high, n, dtype=DTYPE)
 
 
-def _loss_and_logit_grad(p: torch.Tensor, loss_of_logit: Callable[[torch.Tensor], torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+def _loss_and_logit_grad(
+    p: torch.Tensor, loss_of_logit: Callable[[torch.Tensor], torch.Tensor]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-element loss at z = logit(p) and d loss / d z, one independent element per sample."""
     z = torch.logit(p).detach().requires_grad_(True)
     loss = loss_of_logit(z)
@@ -300,8 +302,8 @@ def check_focal() -> None:
         raise FigureCheckError(
             f"binary_focal_loss(gamma=0) at p_t = 0.1 is {values[0]:.7f}, expected -ln 0.1 = {-math.log(0.1):.7f}"
         )
-    if not all(a > b for a, b in zip(values, values[1:])):
-        pairs = ", ".join(f"gamma={g:g}: {v:.6f}" for g, v in zip(FOCAL_GAMMAS, values))
+    if not all(a > b for a, b in zip(values, values[1:], strict=False)):
+        pairs = ", ".join(f"gamma={g:g}: {v:.6f}" for g, v in zip(FOCAL_GAMMAS, values, strict=False))
         raise FigureCheckError(f"binary_focal_loss at p_t = 0.1 does not strictly decrease with gamma ({pairs})")
 
 
@@ -323,8 +325,13 @@ def fig_focal_gamma(theme: str) -> Figure:
     ax.set_xlabel("probability of ground truth class $p_t$")
     ax.set_ylabel("loss")
     ax.legend()
-    ax.annotate("well-classified examples", xy=(0.85, 0.05), xytext=(0.62, 1.4),
-                arrowprops={"arrowstyle": "->", "color": _FOREGROUND[theme], "linewidth": 0.8}, fontsize=9)
+    ax.annotate(
+        "well-classified examples",
+        xy=(0.85, 0.05),
+        xytext=(0.62, 1.4),
+        arrowprops={"arrowstyle": "->", "color": _FOREGROUND[theme], "linewidth": 0.8},
+        fontsize=9,
+    )
     return fig
 
 
@@ -366,8 +373,12 @@ def _overlap_sweep() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     f = k / n
     # Hand values: D = 2k / 200 = f, J = k / (200 - k) = f / (2 - f).
     if not (np.allclose(values["dice"], f, atol=1e-12) and np.allclose(values["iou"], f / (2 - f), atol=1e-12)):
-        raise FigureCheckError("soft_dice_coefficient / soft_jaccard_index disagree with 2TP/(2TP+FP+FN), TP/(TP+FP+FN)")
-    if not (np.allclose(values["dice_loss"], 1 - values["dice"]) and np.allclose(values["jaccard_loss"], 1 - values["iou"])):
+        raise FigureCheckError(
+            "soft_dice_coefficient / soft_jaccard_index disagree with 2TP/(2TP+FP+FN), TP/(TP+FP+FN)"
+        )
+    if not (
+        np.allclose(values["dice_loss"], 1 - values["dice"]) and np.allclose(values["jaccard_loss"], 1 - values["iou"])
+    ):
         raise FigureCheckError("dice_loss / jaccard_loss are not 1 - score")
     return f, values
 
@@ -429,7 +440,7 @@ def fig_dice_gradient(theme: str) -> Figure:
     """Gradient of the soft Dice loss at one pixel: it depends on the rest of the image."""
     p = _probabilities(0.005, 0.995)
     fig, (left, right) = _new_figure(2)
-    for (label, p_object, p_else), style_ in zip(_GRAD_CONTEXTS, ("-", "--", ":")):
+    for (label, p_object, p_else), style_ in zip(_GRAD_CONTEXTS, ("-", "--", ":"), strict=False):
         for ax, pixel in ((left, _GRAD_FOREGROUND), (right, _GRAD_BACKGROUND)):
             ax.plot(p, _dice_pixel_gradient(pixel, p_object, p_else, p), style_, label=label)
     for ax, title in ((left, "a foreground pixel (g = 1)"), (right, "a background pixel (g = 0)")):
@@ -438,8 +449,13 @@ def fig_dice_gradient(theme: str) -> Figure:
         ax.set_xlabel("probability $p$ of that pixel")
         ax.set_title(title, fontsize=10)
     left.set_ylabel("Dice-loss gradient  $\\partial L/\\partial z$")
-    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=3,
-               title="rest of the image: p on the object / elsewhere", title_fontsize=9)
+    fig.legend(
+        *left.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=3,
+        title="rest of the image: p on the object / elsewhere",
+        title_fontsize=9,
+    )
     return fig
 
 
@@ -483,8 +499,10 @@ def fig_mask_example(theme: str) -> Figure:
     """Ground truth, prediction and their overlap (TP, FP, FN), with Dice and IoU."""
     s = mask_example_scores()
     target, pred = s["target"], s["pred"]
-    if not (math.isclose(s["dice"], 2 * s["tp"] / (2 * s["tp"] + s["fp"] + s["fn"]), abs_tol=1e-12)
-            and math.isclose(s["iou"], s["tp"] / (s["tp"] + s["fp"] + s["fn"]), abs_tol=1e-12)):
+    if not (
+        math.isclose(s["dice"], 2 * s["tp"] / (2 * s["tp"] + s["fp"] + s["fn"]), abs_tol=1e-12)
+        and math.isclose(s["iou"], s["tp"] / (s["tp"] + s["fp"] + s["fn"]), abs_tol=1e-12)
+    ):
         raise FigureCheckError("dice_score / iou_score disagree with 2TP/(2TP+FP+FN), TP/(TP+FP+FN)")
     fg = _FOREGROUND[theme]
     empty = _rgba(fg, 0.08)
@@ -501,13 +519,18 @@ def fig_mask_example(theme: str) -> Figure:
     panels = [
         ("ground truth", image([(target == 1, _rgba(fg, 0.75))])),
         ("prediction", image([(pred == 1, _rgba(fg, 0.75))])),
-        ("overlap", image([
-            ((pred == 1) & (target == 1), _rgba(colours["TP"])),
-            ((pred == 1) & (target == 0), _rgba(colours["FP"])),
-            ((pred == 0) & (target == 1), _rgba(colours["FN"])),
-        ])),
+        (
+            "overlap",
+            image(
+                [
+                    ((pred == 1) & (target == 1), _rgba(colours["TP"])),
+                    ((pred == 1) & (target == 0), _rgba(colours["FP"])),
+                    ((pred == 0) & (target == 1), _rgba(colours["FN"])),
+                ]
+            ),
+        ),
     ]
-    for ax, (title, rgba) in zip(axes, panels):
+    for ax, (title, rgba) in zip(axes, panels, strict=False):
         ax.imshow(rgba, interpolation="nearest")
         ax.set_title(title, fontsize=10)
         ax.set_xticks(np.arange(-0.5, MASK_SIZE, 1), minor=True)

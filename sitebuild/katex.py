@@ -150,8 +150,11 @@ def render_formulas(formulas: Iterable[tuple[str, bool]], *, renderer: KatexRend
     """
     items = [(str(tex), bool(display)) for tex, display in formulas]
     results = (renderer or _default).render(items)
-    failures = [(("display" if display else "inline") + " formula", tex, result["error"])
-                for (tex, display), result in zip(items, results, strict=True) if "error" in result]
+    failures = [
+        (("display" if display else "inline") + " formula", tex, result["error"])
+        for (tex, display), result in zip(items, results, strict=True)
+        if "error" in result
+    ]
     if failures:
         raise KatexError(_format_failures(failures, ""))
     for (tex, _), result in zip(items, results, strict=True):
@@ -171,7 +174,7 @@ _RENDERED = '<span class="katex'
 def _strip_wrap(body: str, wrap: tuple[str, str]) -> str | None:
     start, end = wrap
     if body.startswith(start) and body.endswith(end) and len(body) >= len(start) + len(end):
-        return body[len(start):len(body) - len(end)]
+        return body[len(start) : len(body) - len(end)]
     return None
 
 
@@ -194,7 +197,7 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
         if close == -1 or "<" in body:
             raise KatexError(
                 f"{source}: unexpected markup inside an 'arithmatex' element (is pymdownx.arithmatex "
-                f"configured with `generic: true`?): {html[match.start():match.start() + 200]!r}"
+                f"configured with `generic: true`?): {html[match.start() : match.start() + 200]!r}"
             )
         text = html_lib.unescape(body)
         tex = _strip_wrap(text, BLOCK_WRAP)
@@ -202,8 +205,10 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
         if tex is None:
             tex = _strip_wrap(text, INLINE_WRAP)
         if tex is None:
-            raise KatexError(f"{source}: an 'arithmatex' element holds {text!r}, which is not wrapped in "
-                             f"{INLINE_WRAP[0]} {INLINE_WRAP[1]} or {BLOCK_WRAP[0]} {BLOCK_WRAP[1]}")
+            raise KatexError(
+                f"{source}: an 'arithmatex' element holds {text!r}, which is not wrapped in "
+                f"{INLINE_WRAP[0]} {INLINE_WRAP[1]} or {BLOCK_WRAP[0]} {BLOCK_WRAP[1]}"
+            )
         spans.append((body_start, close, tex, display))
     if not spans:
         return html
@@ -253,8 +258,10 @@ def on_config(config):
     _state.formulas = _state.pages = 0
     if "pymdownx.arithmatex" in config["markdown_extensions"]:
         if not (config.get("mdx_configs") or {}).get("pymdownx.arithmatex", {}).get("generic"):
-            raise PluginError("sitebuild/katex.py renders math at build time and needs "
-                              "`pymdownx.arithmatex: {generic: true}` in mkdocs.yml")
+            raise PluginError(
+                "sitebuild/katex.py renders math at build time and needs "
+                "`pymdownx.arithmatex: {generic: true}` in mkdocs.yml"
+            )
     _default.start()  # fail before any page is built if KaTeX cannot load
     if CSS_URI not in config["extra_css"]:
         config["extra_css"].insert(0, CSS_URI)
@@ -264,8 +271,10 @@ def on_config(config):
 def on_files(files: Files, config) -> Files:
     """Publish katex.min.css (woff2 sources only), its fonts and KaTeX's license under assets/katex/."""
     css = woff2_only((KATEX_DIR / "katex.min.css").read_text(encoding="utf-8"))
-    published: dict[str, dict[str, Any]] = {CSS_URI: {"content": css}, f"{ASSET_DIR}/LICENSE": {
-        "abs_src_path": str(KATEX_DIR / "LICENSE")}}
+    published: dict[str, dict[str, Any]] = {
+        CSS_URI: {"content": css},
+        f"{ASSET_DIR}/LICENSE": {"abs_src_path": str(KATEX_DIR / "LICENSE")},
+    }
     for reference in re.findall(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", css):
         if re.match(r"^[a-z][a-z0-9+.-]*:|^//", reference, re.I):
             raise PluginError(f"katex.min.css references an external resource: {reference}")
@@ -311,5 +320,4 @@ def on_page_context(context, *, page, config, nav):
 
 def on_post_build(config) -> None:
     if _state.pages:
-        log.info("KaTeX %s rendered %d formula(s) on %d page(s)", _default.version, _state.formulas,
-                 _state.pages)
+        log.info("KaTeX %s rendered %d formula(s) on %d page(s)", _default.version, _state.formulas, _state.pages)

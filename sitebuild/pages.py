@@ -62,10 +62,10 @@ class NumberChecker(doctest.OutputChecker):
         if len(wanted) != len(printed):
             return False
         pieces, last = [], 0
-        for w, g in zip(wanted, printed):
+        for w, g in zip(wanted, printed, strict=False):
             if not _close(w.group(), g.group()):
                 return False
-            pieces += [got[last:g.start()], w.group()]
+            pieces += [got[last : g.start()], w.group()]
             last = g.end()
         pieces.append(got[last:])
         return super().check_output(want, "".join(pieces), optionflags)
@@ -139,7 +139,7 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
                     exec(compile(body, where, "exec"), namespace)
             except Exception:
                 result.failures.append(f"{where}: the code block raised\n{traceback.format_exc(limit=-3)}")
-            pieces += [markdown[last:match.start()], textwrap.indent(printed.getvalue(), indent)]
+            pieces += [markdown[last : match.start()], textwrap.indent(printed.getvalue(), indent)]
             last = match.end()
             continue
         if language == "python" and "exec" in options:
@@ -165,7 +165,10 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
         else:
             continue
         shown = " ".join([language] + [o for o in info[1:] if o not in OWN_FLAGS])
-        pieces += [markdown[last:match.start()], f"{indent}{fence}{shown}\n{match.group('body')}{indent}{fence}{note}"]
+        pieces += [
+            markdown[last : match.start()],
+            f"{indent}{fence}{shown}\n{match.group('body')}{indent}{fence}{note}",
+        ]
         last = match.end()
     pieces.append(markdown[last:])
     result.markdown = "".join(pieces)
@@ -180,6 +183,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if result.failures:
         raise PluginError(f"executable page {source} failed:\n\n" + "\n\n".join(result.failures))
     if result.blocks:
-        log.info(f"{source}: {result.blocks} code blocks, {result.examples} examples checked"
-                 + (f", {len(result.skipped)} skipped (no CUDA)" if result.skipped else ""))
+        log.info(
+            f"{source}: {result.blocks} code blocks, {result.examples} examples checked"
+            + (f", {len(result.skipped)} skipped (no CUDA)" if result.skipped else "")
+        )
     return result.markdown

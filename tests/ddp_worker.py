@@ -36,13 +36,19 @@ def model_and_batch() -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
 
 LOSSES = {
     "dice": lambda z, y, distributed: segref.dice_loss(
-        z, y, from_logits=True, per_image=False, ignore_index=255, distributed=distributed),
+        z, y, from_logits=True, per_image=False, ignore_index=255, distributed=distributed
+    ),
     "dice_ce": lambda z, y, distributed: segref.dice_ce_loss(
-        z, y, from_logits=True, per_image=False, ignore_index=255, include_background=False,
-        distributed=distributed),
+        z, y, from_logits=True, per_image=False, ignore_index=255, include_background=False, distributed=distributed
+    ),
     "jaccard_multilabel": lambda z, y, distributed: segref.jaccard_loss(
-        z, torch.nn.functional.one_hot(y.clamp(max=NUM_CLASSES - 1), NUM_CLASSES).movedim(-1, 1).double(),
-        from_logits=True, multilabel=True, per_image=False, distributed=distributed),
+        z,
+        torch.nn.functional.one_hot(y.clamp(max=NUM_CLASSES - 1), NUM_CLASSES).movedim(-1, 1).double(),
+        from_logits=True,
+        multilabel=True,
+        per_image=False,
+        distributed=distributed,
+    ),
 }
 
 
@@ -52,7 +58,7 @@ def main() -> None:
     model, x, y = model_and_batch()
     ddp = DistributedDataParallel(model)
     share = GLOBAL_BATCH // world
-    x_local, y_local = x[rank * share:(rank + 1) * share], y[rank * share:(rank + 1) * share]
+    x_local, y_local = x[rank * share : (rank + 1) * share], y[rank * share : (rank + 1) * share]
     results = {}
     for name, loss_fn in LOSSES.items():
         for distributed in (True, False):

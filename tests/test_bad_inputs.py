@@ -9,8 +9,9 @@ options, which they refuse at construction).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,7 +35,8 @@ class Fn:
 
     name: str
     call: Callable[..., Any]  # call(pred, target, **options)
-    kind: str  # "class", "binary", "metric", "identity", "keras-binary", "keras-categorical", "keras-sparse", "keras-dice"
+    # "class", "binary", "metric", "identity", "keras-binary", "keras-categorical", "keras-sparse", "keras-dice"
+    kind: str
     pred: np.ndarray
     target: np.ndarray | None
     options: dict
@@ -50,8 +52,9 @@ def _class(name: str, fn: Callable, **options: Any) -> Fn:
 
 
 def _keras(name: str, fn: Callable, kind: str, target: np.ndarray, **options: Any) -> Fn:
-    return Fn(name, lambda pred, target, **kw: fn(target, pred, **kw), kind, PROBS_LAST, target, options,
-              ("y_pred", "y_true"))
+    return Fn(
+        name, lambda pred, target, **kw: fn(target, pred, **kw), kind, PROBS_LAST, target, options, ("y_pred", "y_true")
+    )
 
 
 def _module(cls: type, **options: Any) -> Callable:
@@ -66,21 +69,48 @@ FUNCTIONS = [
     _class("soft_dice_coefficient", segref.soft_dice_coefficient),
     _class("soft_jaccard_index", segref.soft_jaccard_index),
     _class("dice_ce_loss", segref.dice_ce_loss),
-    Fn("binary_cross_entropy", segref.binary_cross_entropy, "binary", LOGITS[:, :1], (LABELS[:, None] > 0) * 1.0,
-       {"from_logits": True}),
-    Fn("binary_focal_loss", segref.binary_focal_loss, "binary", LOGITS[:, :1], (LABELS[:, None] > 0) * 1.0,
-       {"from_logits": True}),
+    Fn(
+        "binary_cross_entropy",
+        segref.binary_cross_entropy,
+        "binary",
+        LOGITS[:, :1],
+        (LABELS[:, None] > 0) * 1.0,
+        {"from_logits": True},
+    ),
+    Fn(
+        "binary_focal_loss",
+        segref.binary_focal_loss,
+        "binary",
+        LOGITS[:, :1],
+        (LABELS[:, None] > 0) * 1.0,
+        {"from_logits": True},
+    ),
     Fn("dice_score", segref.dice_score, "metric", LABELS[::-1].copy(), LABELS, {"num_classes": 3}),
     Fn("iou_score", segref.iou_score, "metric", LABELS[::-1].copy(), LABELS, {"num_classes": 3}),
-    Fn("dice_from_jaccard", lambda value, _target, **kw: segref.dice_from_jaccard(value, **kw), "identity",
-       RNG.random(5), None, {}, ("jaccard", "")),
-    Fn("jaccard_from_dice", lambda value, _target, **kw: segref.jaccard_from_dice(value, **kw), "identity",
-       RNG.random(5), None, {}, ("dice", "")),
+    Fn(
+        "dice_from_jaccard",
+        lambda value, _target, **kw: segref.dice_from_jaccard(value, **kw),
+        "identity",
+        RNG.random(5),
+        None,
+        {},
+        ("jaccard", ""),
+    ),
+    Fn(
+        "jaccard_from_dice",
+        lambda value, _target, **kw: segref.jaccard_from_dice(value, **kw),
+        "identity",
+        RNG.random(5),
+        None,
+        {},
+        ("dice", ""),
+    ),
     _keras("keras.binary_crossentropy", sk.binary_crossentropy, "keras-binary", ONE_HOT_LAST),
     _keras("keras.binary_focal_crossentropy", sk.binary_focal_crossentropy, "keras-binary", ONE_HOT_LAST),
     _keras("keras.categorical_crossentropy", sk.categorical_crossentropy, "keras-categorical", ONE_HOT_LAST),
-    _keras("keras.categorical_focal_crossentropy", sk.categorical_focal_crossentropy, "keras-categorical",
-           ONE_HOT_LAST),
+    _keras(
+        "keras.categorical_focal_crossentropy", sk.categorical_focal_crossentropy, "keras-categorical", ONE_HOT_LAST
+    ),
     _keras("keras.sparse_categorical_crossentropy", sk.sparse_categorical_crossentropy, "keras-sparse", LABELS),
     _keras("keras.dice", sk.dice, "keras-dice", ONE_HOT_LAST),
     Fn("nn.CrossEntropyLoss", _module(snn.CrossEntropyLoss, from_logits=True), "class", LOGITS, LABELS, {}),
@@ -88,10 +118,22 @@ FUNCTIONS = [
     Fn("nn.DiceLoss", _module(snn.DiceLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn("nn.JaccardLoss", _module(snn.JaccardLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn("nn.DiceCELoss", _module(snn.DiceCELoss, from_logits=True), "class", LOGITS, LABELS, {}),
-    Fn("nn.BinaryCrossEntropyLoss", _module(snn.BinaryCrossEntropyLoss, from_logits=True), "binary", LOGITS[:, :1],
-       (LABELS[:, None] > 0) * 1.0, {}),
-    Fn("nn.BinaryFocalLoss", _module(snn.BinaryFocalLoss, from_logits=True), "binary", LOGITS[:, :1],
-       (LABELS[:, None] > 0) * 1.0, {}),
+    Fn(
+        "nn.BinaryCrossEntropyLoss",
+        _module(snn.BinaryCrossEntropyLoss, from_logits=True),
+        "binary",
+        LOGITS[:, :1],
+        (LABELS[:, None] > 0) * 1.0,
+        {},
+    ),
+    Fn(
+        "nn.BinaryFocalLoss",
+        _module(snn.BinaryFocalLoss, from_logits=True),
+        "binary",
+        LOGITS[:, :1],
+        (LABELS[:, None] > 0) * 1.0,
+        {},
+    ),
 ]
 MODULES = {fn.name for fn in FUNCTIONS if fn.name.startswith("nn.")}
 KERAS = {"keras-binary", "keras-categorical", "keras-sparse", "keras-dice"}
@@ -116,18 +158,34 @@ def _probability_call(fn: Fn) -> tuple[np.ndarray, dict]:
 
 # --- categories: each returns (pred, target, options, exception, message) or None (not applicable)
 
+
 def wrong_rank(fn: Fn):
     if fn.kind == "class":
-        return fn.pred[0, 0, 0], fn.target[0, 0], fn.options, ValueError, \
-            r"pred must have a batch and a class axis, got shape \(4,\)"
+        return (
+            fn.pred[0, 0, 0],
+            fn.target[0, 0],
+            fn.options,
+            ValueError,
+            r"pred must have a batch and a class axis, got shape \(4,\)",
+        )
     if fn.kind in ("binary", "keras-binary", "keras-categorical", "keras-dice"):
-        return fn.pred, fn.target[..., 0], fn.options, ValueError, \
-            rf"{fn.names[1]} must have the shape of {fn.names[0]} .*got \("
+        return (
+            fn.pred,
+            fn.target[..., 0],
+            fn.options,
+            ValueError,
+            rf"{fn.names[1]} must have the shape of {fn.names[0]} .*got \(",
+        )
     if fn.kind == "metric":
         return fn.pred, fn.target[..., None], fn.options, ValueError, r"target must have the shape of pred"
     if fn.kind == "keras-sparse":  # a size-1 class axis is squeezed, as Keras does; two extra axes are wrong
-        return fn.pred, fn.target[..., None, None], fn.options, ValueError, \
-            r"y_true must have shape \(2, 4, 4\) \(y_pred without axis -1\), got \(2, 4, 4, 1, 1\)"
+        return (
+            fn.pred,
+            fn.target[..., None, None],
+            fn.options,
+            ValueError,
+            r"y_true must have shape \(2, 4, 4\) \(y_pred without axis -1\), got \(2, 4, 4, 1, 1\)",
+        )
     return None
 
 
@@ -136,15 +194,26 @@ def shape_mismatch(fn: Fn):
         return None
     target = fn.target[:, :3] if fn.kind in KERAS else fn.target[..., :3]
     name = fn.names[1]
-    return fn.pred, target, fn.options, ValueError, rf"{name} must have (the )?shape.*got \((2, (1, )?3, |2, (1, )?4, 3)"
+    return (
+        fn.pred,
+        target,
+        fn.options,
+        ValueError,
+        rf"{name} must have (the )?shape.*got \((2, (1, )?3, |2, (1, )?4, 3)",
+    )
 
 
 def class_count(fn: Fn):
     if fn.kind in ("class", "metric", "keras-sparse"):
         target = fn.target.copy()
         target[0, 0, 0] = 3
-        return fn.pred, target, fn.options, ValueError, \
-            rf"{fn.names[1]} holds class indices in \[0, 3\]; expected \[0, 2\]"
+        return (
+            fn.pred,
+            target,
+            fn.options,
+            ValueError,
+            rf"{fn.names[1]} holds class indices in \[0, 3\]; expected \[0, 2\]",
+        )
     return None
 
 
@@ -152,13 +221,23 @@ def negative_label(fn: Fn):
     if fn.kind in ("class", "metric", "keras-sparse"):
         target = fn.target.copy()
         target[0, 0, 0] = -1
-        return fn.pred, target, fn.options, ValueError, \
-            rf"{fn.names[1]} holds class indices in \[-1, 2\]; expected \[0, 2\]"
+        return (
+            fn.pred,
+            target,
+            fn.options,
+            ValueError,
+            rf"{fn.names[1]} holds class indices in \[-1, 2\]; expected \[0, 2\]",
+        )
     if fn.kind in ("binary", "keras-binary", "keras-categorical", "keras-dice"):
         target = fn.target.copy()
         target.flat[0] = -0.5
-        return fn.pred, target, fn.options, ValueError, \
-            rf"{fn.names[1]} must hold (soft labels|labels) in \[0, 1\], got values in \[-0.5, 1\]"
+        return (
+            fn.pred,
+            target,
+            fn.options,
+            ValueError,
+            rf"{fn.names[1]} must hold (soft labels|labels) in \[0, 1\], got values in \[-0.5, 1\]",
+        )
     return None
 
 
@@ -169,7 +248,13 @@ def probability_outside_unit_interval(fn: Fn):
     pred = pred.copy()
     pred.flat[0] = 1.5
     what = "scores" if fn.kind == "identity" else "probabilities"
-    return pred, fn.target, options, ValueError, rf"{fn.names[0]} must hold {what} in \[0, 1\], got values in \[.*, 1.5\]"
+    return (
+        pred,
+        fn.target,
+        options,
+        ValueError,
+        rf"{fn.names[0]} must hold {what} in \[0, 1\], got values in \[.*, 1.5\]",
+    )
 
 
 def negative_probability(fn: Fn):
@@ -177,8 +262,13 @@ def negative_probability(fn: Fn):
         return None
     pred = fn.pred.copy()
     pred.flat[0] = -0.25
-    return pred, fn.target, fn.options, ValueError, \
-        r"y_pred must hold non-negative probabilities .*got a minimum of -0.25"
+    return (
+        pred,
+        fn.target,
+        fn.options,
+        ValueError,
+        r"y_pred must hold non-negative probabilities .*got a minimum of -0.25",
+    )
 
 
 def probabilities_not_summing_to_one(fn: Fn, dtype: str = "float64"):
@@ -187,18 +277,33 @@ def probabilities_not_summing_to_one(fn: Fn, dtype: str = "float64"):
     pred, options = _probability_call(fn)
     pred = pred * 1.1
     pred = _torch(pred).to(getattr(torch, dtype))
-    return pred, _torch(fn.target), options, ValueError, \
-        r"pred holds probabilities that must sum to 1 over the class axis \(axis=1\), got sums in \[1\.(09|1)"
+    return (
+        pred,
+        _torch(fn.target),
+        options,
+        ValueError,
+        r"pred holds probabilities that must sum to 1 over the class axis \(axis=1\), got sums in \[1\.(09|1)",
+    )
 
 
 def non_floating_prediction(fn: Fn):
     if fn.kind in ("metric",):
-        return fn.pred.astype(np.float64), fn.target, fn.options, TypeError, \
-            r"pred must be an integer \(or boolean\) label map, got dtype float64"
+        return (
+            fn.pred.astype(np.float64),
+            fn.target,
+            fn.options,
+            TypeError,
+            r"pred must be an integer \(or boolean\) label map, got dtype float64",
+        )
     if fn.kind == "identity":
         return np.ones(3, dtype=np.int64), None, fn.options, TypeError, r"must be floating point, got dtype int64"
-    return (fn.pred * 10).astype(np.int64), fn.target, fn.options, TypeError, \
-        rf"{fn.names[0]} must be a floating-point array .*got dtype (torch\.)?int64"
+    return (
+        (fn.pred * 10).astype(np.int64),
+        fn.target,
+        fn.options,
+        TypeError,
+        rf"{fn.names[0]} must be a floating-point array .*got dtype (torch\.)?int64",
+    )
 
 
 def nan_prediction(fn: Fn, value: float = float("nan")):
@@ -206,8 +311,13 @@ def nan_prediction(fn: Fn, value: float = float("nan")):
         return None
     pred = fn.pred.copy()
     pred.flat[3] = value
-    return pred, fn.target, fn.options, ValueError, \
-        rf"{fn.names[0]} contains 1 NaN or infinite value\(s\); expected finite values"
+    return (
+        pred,
+        fn.target,
+        fn.options,
+        ValueError,
+        rf"{fn.names[0]} contains 1 NaN or infinite value\(s\); expected finite values",
+    )
 
 
 def inf_prediction(fn: Fn):
@@ -220,33 +330,48 @@ def nan_target(fn: Fn):
         if fn.kind == "class":  # a soft target
             target = np.moveaxis(np.eye(3)[fn.target], -1, 1)
         target.flat[2] = float("nan")
-        return fn.pred, target, fn.options, ValueError, \
-            rf"{fn.names[1]} contains 1 NaN or infinite value\(s\)"
+        return fn.pred, target, fn.options, ValueError, rf"{fn.names[1]} contains 1 NaN or infinite value\(s\)"
     return None
 
 
 def unknown_reduction(fn: Fn):
     if fn.kind in ("identity", "keras-dice"):
         return None
-    return fn.pred, fn.target, {**fn.options, "reduction": "avg"}, ValueError, \
-        r"reduction must be one of .*got 'avg'"
+    return fn.pred, fn.target, {**fn.options, "reduction": "avg"}, ValueError, r"reduction must be one of .*got 'avg'"
 
 
 def string_from_logits(fn: Fn):
     if fn.kind in ("metric", "identity", "keras-dice"):
         return None
-    return fn.pred, fn.target, {**fn.options, "from_logits": "yes"}, TypeError, \
-        r"from_logits must be True or False, got 'yes'"
+    return (
+        fn.pred,
+        fn.target,
+        {**fn.options, "from_logits": "yes"},
+        TypeError,
+        r"from_logits must be True or False, got 'yes'",
+    )
 
 
 OPTION_FOR_KIND = {
-    "categorical_cross_entropy": "label_smoothing", "focal_loss": "gamma", "dice_loss": "smooth",
-    "jaccard_loss": "smooth", "soft_dice_coefficient": "smooth", "soft_jaccard_index": "smooth",
-    "dice_ce_loss": "dice_weight", "binary_cross_entropy": "pos_weight", "binary_focal_loss": "gamma",
-    "keras.binary_crossentropy": "label_smoothing", "keras.binary_focal_crossentropy": "gamma",
-    "keras.categorical_crossentropy": "label_smoothing", "keras.categorical_focal_crossentropy": "alpha",
-    "nn.CrossEntropyLoss": "label_smoothing", "nn.FocalLoss": "gamma", "nn.DiceLoss": "smooth",
-    "nn.JaccardLoss": "smooth", "nn.DiceCELoss": "ce_weight", "nn.BinaryCrossEntropyLoss": "pos_weight",
+    "categorical_cross_entropy": "label_smoothing",
+    "focal_loss": "gamma",
+    "dice_loss": "smooth",
+    "jaccard_loss": "smooth",
+    "soft_dice_coefficient": "smooth",
+    "soft_jaccard_index": "smooth",
+    "dice_ce_loss": "dice_weight",
+    "binary_cross_entropy": "pos_weight",
+    "binary_focal_loss": "gamma",
+    "keras.binary_crossentropy": "label_smoothing",
+    "keras.binary_focal_crossentropy": "gamma",
+    "keras.categorical_crossentropy": "label_smoothing",
+    "keras.categorical_focal_crossentropy": "alpha",
+    "nn.CrossEntropyLoss": "label_smoothing",
+    "nn.FocalLoss": "gamma",
+    "nn.DiceLoss": "smooth",
+    "nn.JaccardLoss": "smooth",
+    "nn.DiceCELoss": "ce_weight",
+    "nn.BinaryCrossEntropyLoss": "pos_weight",
     "nn.BinaryFocalLoss": "gamma",
 }
 
@@ -255,27 +380,47 @@ def infinite_option(fn: Fn):
     option = OPTION_FOR_KIND.get(fn.name)
     if option is None:
         return None
-    return fn.pred, fn.target, {**fn.options, option: float("inf")}, ValueError, \
-        rf"{option} must be a finite number in \[0, (1|inf)[\])], got inf"
+    return (
+        fn.pred,
+        fn.target,
+        {**fn.options, option: float("inf")},
+        ValueError,
+        rf"{option} must be a finite number in \[0, (1|inf)[\])], got inf",
+    )
 
 
 def string_option(fn: Fn):
     option = OPTION_FOR_KIND.get(fn.name)
     if option is None:
         if fn.kind == "metric":
-            return fn.pred, fn.target, {**fn.options, "include_background": "no"}, TypeError, \
-                r"include_background must be True or False, got 'no'"
+            return (
+                fn.pred,
+                fn.target,
+                {**fn.options, "include_background": "no"},
+                TypeError,
+                r"include_background must be True or False, got 'no'",
+            )
         return None
-    return fn.pred, fn.target, {**fn.options, option: "0.5"}, TypeError, \
-        rf"{option} must be (a real number|a sequence of numbers).*got '0.5'"
+    return (
+        fn.pred,
+        fn.target,
+        {**fn.options, option: "0.5"},
+        TypeError,
+        rf"{option} must be (a real number|a sequence of numbers).*got '0.5'",
+    )
 
 
 def negative_option(fn: Fn):
     option = OPTION_FOR_KIND.get(fn.name)
     if option is None:
         return None
-    return fn.pred, fn.target, {**fn.options, option: -0.5}, ValueError, \
-        rf"{option} must be a finite number in \[0, (1|inf)[\])], got -0.5"
+    return (
+        fn.pred,
+        fn.target,
+        {**fn.options, option: -0.5},
+        ValueError,
+        rf"{option} must be a finite number in \[0, (1|inf)[\])], got -0.5",
+    )
 
 
 def bad_ignore_index(fn: Fn):
@@ -288,16 +433,26 @@ def bad_ignore_index(fn: Fn):
 def mixed_libraries(fn: Fn):
     if fn.kind == "identity":
         return None
-    return fn.pred, _torch(fn.target), fn.options, TypeError, \
-        rf"{fn.names[0]} and {fn.names[1]} must come from the same library, got {fn.names[0]} ndarray and " \
-        rf"{fn.names[1]} Tensor"
+    return (
+        fn.pred,
+        _torch(fn.target),
+        fn.options,
+        TypeError,
+        rf"{fn.names[0]} and {fn.names[1]} must come from the same library, got {fn.names[0]} ndarray and "
+        rf"{fn.names[1]} Tensor",
+    )
 
 
 def different_devices(fn: Fn):
     if fn.kind == "identity":
         return None
-    return _torch(fn.pred), _torch(fn.target).to("meta"), fn.options, ValueError, \
-        rf"{fn.names[0]} and {fn.names[1]} must be on the same device, got cpu and meta"
+    return (
+        _torch(fn.pred),
+        _torch(fn.target).to("meta"),
+        fn.options,
+        ValueError,
+        rf"{fn.names[0]} and {fn.names[1]} must be on the same device, got cpu and meta",
+    )
 
 
 def empty_input(fn: Fn):
@@ -311,14 +466,25 @@ def complex_prediction(fn: Fn):
     pred = fn.pred.astype(np.complex128)
     if fn.kind == "identity":
         return pred, None, fn.options, TypeError, r"(jaccard|dice) has dtype complex128; complex numbers"
-    return pred, fn.target, fn.options, TypeError, rf"{fn.names[0]} has dtype complex128; complex numbers are not supported"
+    return (
+        pred,
+        fn.target,
+        fn.options,
+        TypeError,
+        rf"{fn.names[0]} has dtype complex128; complex numbers are not supported",
+    )
 
 
 def float128_prediction(fn: Fn):
     if not hasattr(np, "float128") or fn.kind == "metric":
         return None
-    return fn.pred.astype(np.float128), fn.target, fn.options, TypeError, \
-        rf"{fn.names[0]} has dtype float128; expected float16, float32 or float64"
+    return (
+        fn.pred.astype(np.float128),
+        fn.target,
+        fn.options,
+        TypeError,
+        rf"{fn.names[0]} has dtype float128; expected float16, float32 or float64",
+    )
 
 
 def float8_prediction(fn: Fn):
@@ -326,8 +492,13 @@ def float8_prediction(fn: Fn):
         return None
     pred = _torch(fn.pred).float().to(torch.float8_e4m3fn)
     target = None if fn.target is None else _torch(fn.target)
-    return pred, target, fn.options, TypeError, \
-        rf"{fn.names[0]} has dtype torch.float8_e4m3fn; expected float16, bfloat16, float32 or float64"
+    return (
+        pred,
+        target,
+        fn.options,
+        TypeError,
+        rf"{fn.names[0]} has dtype torch.float8_e4m3fn; expected float16, bfloat16, float32 or float64",
+    )
 
 
 def masked_prediction(fn: Fn):
@@ -338,15 +509,41 @@ def masked_prediction(fn: Fn):
 def not_an_array(fn: Fn):
     if fn.kind == "identity":
         return "0.5", None, fn.options, TypeError, r"must be a number, numpy.ndarray or torch.Tensor, got str"
-    return fn.pred.tolist(), fn.target, fn.options, TypeError, \
-        rf"{fn.names[0]} must be a numpy.ndarray or a torch.Tensor, got list"
+    return (
+        fn.pred.tolist(),
+        fn.target,
+        fn.options,
+        TypeError,
+        rf"{fn.names[0]} must be a numpy.ndarray or a torch.Tensor, got list",
+    )
 
 
-CATEGORIES = [wrong_rank, shape_mismatch, class_count, negative_label, probability_outside_unit_interval,
-              negative_probability, non_floating_prediction, nan_prediction, inf_prediction, nan_target,
-              unknown_reduction, string_from_logits, infinite_option, string_option, negative_option,
-              bad_ignore_index, mixed_libraries, different_devices, empty_input, complex_prediction,
-              float128_prediction, float8_prediction, masked_prediction, not_an_array]
+CATEGORIES = [
+    wrong_rank,
+    shape_mismatch,
+    class_count,
+    negative_label,
+    probability_outside_unit_interval,
+    negative_probability,
+    non_floating_prediction,
+    nan_prediction,
+    inf_prediction,
+    nan_target,
+    unknown_reduction,
+    string_from_logits,
+    infinite_option,
+    string_option,
+    negative_option,
+    bad_ignore_index,
+    mixed_libraries,
+    different_devices,
+    empty_input,
+    complex_prediction,
+    float128_prediction,
+    float8_prediction,
+    masked_prediction,
+    not_an_array,
+]
 CASES = [(fn, category) for fn in FUNCTIONS for category in CATEGORIES if category(fn) is not None]
 
 
@@ -356,8 +553,11 @@ def test_bad_input_is_refused_clearly(fn, category):
     library = "torch" if fn.name.startswith("nn.") else "numpy"
     pred, target, options, exception, message = case
     if library == "torch" and category is not mixed_libraries:
-        if isinstance(pred, np.ndarray) and not isinstance(pred, np.ma.MaskedArray) \
-                and pred.dtype not in (getattr(np, "float128", None), np.complex128):
+        if (
+            isinstance(pred, np.ndarray)
+            and not isinstance(pred, np.ma.MaskedArray)
+            and pred.dtype not in (getattr(np, "float128", None), np.complex128)
+        ):
             pred = _torch(pred)
         if isinstance(target, np.ndarray):
             target = _torch(target)
@@ -365,8 +565,7 @@ def test_bad_input_is_refused_clearly(fn, category):
         fn.call(pred, target, **options)
 
 
-@pytest.mark.parametrize("fn", [fn for fn in FUNCTIONS if fn.kind not in ("identity",)],
-                         ids=lambda fn: fn.name)
+@pytest.mark.parametrize("fn", [fn for fn in FUNCTIONS if fn.kind not in ("identity",)], ids=lambda fn: fn.name)
 def test_the_same_refusals_hold_on_torch_tensors(fn):
     """The categories that read values, run again on torch tensors (the deferred value checks)."""
     for category in (class_count, negative_label, nan_prediction, nan_target, probability_outside_unit_interval):

@@ -73,7 +73,9 @@ def test_integer_prediction(fn):
 @pytest.mark.parametrize("fn", ALL_LOSSES)
 def test_probabilities_out_of_range(fn):
     z, y = inputs_for(fn)
-    with pytest.raises(ValueError, match=r"pred must hold probabilities in \[0, 1\], got values in \[-.*; pass from_logits=True"):
+    with pytest.raises(
+        ValueError, match=r"pred must hold probabilities in \[0, 1\], got values in \[-.*; pass from_logits=True"
+    ):
         fn(z * 5, y, from_logits=False)
 
 
@@ -153,10 +155,12 @@ def test_option_values():
     with pytest.raises(ValueError, match=r"smooth must be a finite number in \[0, inf\), got -0.1"):
         segref.dice_loss(z, y, from_logits=True, smooth=-0.1)
     # infinite options gave NaN or inf losses before they were refused
-    for call in (lambda: segref.dice_loss(z, y, from_logits=True, smooth=math.inf),
-                 lambda: segref.focal_loss(z, y, from_logits=True, gamma=math.inf),
-                 lambda: segref.binary_cross_entropy(z, torch.ones_like(z), from_logits=True, pos_weight=math.inf),
-                 lambda: segref.dice_ce_loss(z, y, from_logits=True, ce_weight=math.inf)):
+    for call in (
+        lambda: segref.dice_loss(z, y, from_logits=True, smooth=math.inf),
+        lambda: segref.focal_loss(z, y, from_logits=True, gamma=math.inf),
+        lambda: segref.binary_cross_entropy(z, torch.ones_like(z), from_logits=True, pos_weight=math.inf),
+        lambda: segref.dice_ce_loss(z, y, from_logits=True, ce_weight=math.inf),
+    ):
         with pytest.raises(ValueError, match=r"must be a finite number in \[0, inf\), got inf"):
             call()
     with pytest.raises(ValueError, match="axis=5 is out of range for pred of shape"):
@@ -171,7 +175,11 @@ def test_option_values():
 
 def test_metric_errors():
     y = np.array([[0, 1, 2]])
-    with pytest.raises(TypeError, match=r"pred must be an integer \(or boolean\) label map, got dtype float64; for scores or probabilities take the argmax"):
+    with pytest.raises(
+        TypeError,
+        match=r"pred must be an integer \(or boolean\) label map, got dtype float64; "
+        r"for scores or probabilities take the argmax",
+    ):
         segref.dice_score(y.astype(float), y, num_classes=3)
     with pytest.raises(ValueError, match=r"pred holds class indices in \[0, 5\]; expected \[0, 2\]"):
         segref.iou_score(np.array([[0, 1, 5]]), y, num_classes=3)
@@ -196,14 +204,19 @@ def test_single_channel_softmax_is_refused(fn):
 def test_numpy_and_zero_dim_scalars_are_accepted_as_options():
     z, y = class_inputs()
     want = segref.categorical_cross_entropy(z, y, from_logits=True, label_smoothing=0.25, ignore_index=255)
-    got = segref.categorical_cross_entropy(z, y, from_logits=True, label_smoothing=np.float32(0.25),
-                                           ignore_index=np.int64(255))
+    got = segref.categorical_cross_entropy(
+        z, y, from_logits=True, label_smoothing=np.float32(0.25), ignore_index=np.int64(255)
+    )
     torch.testing.assert_close(got, want)
     zb, yb = binary_inputs()
-    torch.testing.assert_close(segref.binary_cross_entropy(zb, yb, from_logits=True, pos_weight=torch.tensor(2.0)),
-                               segref.binary_cross_entropy(zb, yb, from_logits=True, pos_weight=2.0))
-    torch.testing.assert_close(segref.focal_loss(z, y, from_logits=True, gamma=torch.tensor(2.0)),
-                               segref.focal_loss(z, y, from_logits=True, gamma=2.0))
+    torch.testing.assert_close(
+        segref.binary_cross_entropy(zb, yb, from_logits=True, pos_weight=torch.tensor(2.0)),
+        segref.binary_cross_entropy(zb, yb, from_logits=True, pos_weight=2.0),
+    )
+    torch.testing.assert_close(
+        segref.focal_loss(z, y, from_logits=True, gamma=torch.tensor(2.0)),
+        segref.focal_loss(z, y, from_logits=True, gamma=2.0),
+    )
     with pytest.raises(TypeError, match=r"class_weights must be a sequence of numbers \(one per class\), got 'abc'"):
         segref.categorical_cross_entropy(z, y, from_logits=True, class_weights="abc")
 

@@ -30,8 +30,16 @@ def rendered() -> dict[str, bytes]:
 def test_every_figure_has_a_light_and_a_dark_file(rendered):
     expected = {f"figures/{name}-{theme}.svg" for name in figures.FIGURES for theme in ("light", "dark")}
     assert set(rendered) == expected
-    assert {"bce", "bce-label-smoothing", "cce", "focal-gamma", "focal-gamma-gradient",
-            "dice-overlap", "dice-gradient", "mask-example"} <= set(figures.FIGURES)
+    assert {
+        "bce",
+        "bce-label-smoothing",
+        "cce",
+        "focal-gamma",
+        "focal-gamma-gradient",
+        "dice-overlap",
+        "dice-gradient",
+        "mask-example",
+    } <= set(figures.FIGURES)
 
 
 @pytest.mark.parametrize("name", list(figures.FIGURES))
@@ -72,7 +80,9 @@ def test_focal_check_fails_the_build_when_the_loss_is_wrong(monkeypatch):
 
 def test_focal_check_catches_a_loss_that_ignores_gamma(monkeypatch):
     original = segref.binary_focal_loss
-    monkeypatch.setattr(segref, "binary_focal_loss", lambda *args, gamma=2.0, **kwargs: original(*args, gamma=0.0, **kwargs))
+    monkeypatch.setattr(
+        segref, "binary_focal_loss", lambda *args, gamma=2.0, **kwargs: original(*args, gamma=0.0, **kwargs)
+    )
     with pytest.raises(figures.FigureCheckError, match="strictly decrease"):
         figures.check_focal()
 
@@ -98,9 +108,7 @@ def test_hook_publishes_the_svgs_in_a_mkdocs_build(tmp_path):
     hook = Path(__file__).resolve().parents[1] / "sitebuild" / "figure_hook.py"
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text("![x](figures/dice-overlap-light.svg#only-light)\n", encoding="utf-8")
-    (tmp_path / "mkdocs.yml").write_text(
-        f"site_name: t\nhooks:\n  - {hook.as_posix()}\n", encoding="utf-8"
-    )
+    (tmp_path / "mkdocs.yml").write_text(f"site_name: t\nhooks:\n  - {hook.as_posix()}\n", encoding="utf-8")
     config = load_config(str(tmp_path / "mkdocs.yml"), strict=True)
     build(config)
     site = tmp_path / "site" / "figures"

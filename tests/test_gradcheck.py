@@ -45,19 +45,30 @@ def _targets(form: str):
 
 OVERLAP_OPTIONS = [{}, {"squared": True}, {"per_image": False}, {"include_background": False}, {"smooth": 1e-3}]
 CASES = []
-for name, fn in [("dice_loss", segref.dice_loss), ("jaccard_loss", segref.jaccard_loss),
-                 ("soft_dice_coefficient", segref.soft_dice_coefficient)]:
+for name, fn in [
+    ("dice_loss", segref.dice_loss),
+    ("jaccard_loss", segref.jaccard_loss),
+    ("soft_dice_coefficient", segref.soft_dice_coefficient),
+]:
     for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], OVERLAP_OPTIONS):
         CASES.append((name, fn, form, options))
-for form, options in itertools.product(["index", "ignored", "soft"], [{}, {"label_smoothing": 0.1},
-                                                                      {"class_weights": [0.5, 1.0, 2.0]}]):
+for form, options in itertools.product(
+    ["index", "ignored", "soft"], [{}, {"label_smoothing": 0.1}, {"class_weights": [0.5, 1.0, 2.0]}]
+):
     CASES.append(("categorical_cross_entropy", segref.categorical_cross_entropy, form, options))
-for form, options in itertools.product(["index", "ignored", "soft"], [{"gamma": 2.0}, {"gamma": 0.5},
-                                                                      {"alpha": [0.2, 0.3, 0.5]}]):
+for form, options in itertools.product(
+    ["index", "ignored", "soft"], [{"gamma": 2.0}, {"gamma": 0.5}, {"alpha": [0.2, 0.3, 0.5]}]
+):
     CASES.append(("focal_loss", segref.focal_loss, form, options))
-for form, options in itertools.product(["index", "ignored", "soft", "multilabel"],
-                                       [{}, {"squared": True, "per_image": False}, {"label_smoothing": 0.1},
-                                        {"class_weights": [0.5, 1.0, 2.0], "dice_weight": 0.5}]):
+for form, options in itertools.product(
+    ["index", "ignored", "soft", "multilabel"],
+    [
+        {},
+        {"squared": True, "per_image": False},
+        {"label_smoothing": 0.1},
+        {"class_weights": [0.5, 1.0, 2.0], "dice_weight": 0.5},
+    ],
+):
     if form == "multilabel" and "class_weights" in options:
         continue
     CASES.append(("dice_ce_loss", segref.dice_ce_loss, form, options))
@@ -73,8 +84,11 @@ def _call(fn, form, options, inputs, target, axis):
     return fn(inputs, target, axis=axis, **extra, **options)
 
 
-@pytest.mark.parametrize("name,fn,form,options,axis", [case + (1 if i % 2 else -1,) for i, case in enumerate(CASES)],
-                         ids=[f"{c[0]}-{c[2]}-{'-'.join(c[3]) or 'default'}" for c in CASES])
+@pytest.mark.parametrize(
+    "name,fn,form,options,axis",
+    [case + (1 if i % 2 else -1,) for i, case in enumerate(CASES)],
+    ids=[f"{c[0]}-{c[2]}-{'-'.join(c[3]) or 'default'}" for c in CASES],
+)
 @pytest.mark.parametrize("from_logits", [True, False])
 def test_gradcheck_and_gradgradcheck(name, fn, form, options, axis, from_logits):
     """Every other case channels-last (axis=-1), so both layouts meet every loss."""
@@ -92,10 +106,15 @@ def test_gradcheck_and_gradgradcheck(name, fn, form, options, axis, from_logits)
         assert torch.autograd.gradgradcheck(loss, (pred,))
 
 
-@pytest.mark.parametrize("fn,option", [(segref.binary_cross_entropy, {"pos_weight": 2.0}),
-                                       (segref.binary_cross_entropy, {"label_smoothing": 0.2}),
-                                       (segref.binary_focal_loss, {"gamma": 2.0, "alpha": 0.25}),
-                                       (segref.binary_focal_loss, {"gamma": 0.5})])
+@pytest.mark.parametrize(
+    "fn,option",
+    [
+        (segref.binary_cross_entropy, {"pos_weight": 2.0}),
+        (segref.binary_cross_entropy, {"label_smoothing": 0.2}),
+        (segref.binary_focal_loss, {"gamma": 2.0, "alpha": 0.25}),
+        (segref.binary_focal_loss, {"gamma": 0.5}),
+    ],
+)
 @pytest.mark.parametrize("from_logits", [True, False])
 def test_gradcheck_binary_losses(fn, option, from_logits):
     z = torch.from_numpy(RNG.normal(size=(N, 1, H, W)))
@@ -109,14 +128,18 @@ def test_gradcheck_binary_losses(fn, option, from_logits):
     assert torch.autograd.gradgradcheck(loss, (pred,))
 
 
-@pytest.mark.parametrize("fn,option", [(segref.categorical_cross_entropy, "class_weights"),
-                                       (segref.focal_loss, "alpha"),
-                                       (segref.binary_cross_entropy, "pos_weight")])
+@pytest.mark.parametrize(
+    "fn,option",
+    [
+        (segref.categorical_cross_entropy, "class_weights"),
+        (segref.focal_loss, "alpha"),
+        (segref.binary_cross_entropy, "pos_weight"),
+    ],
+)
 def test_gradcheck_with_respect_to_a_weight_tensor(fn, option):
     binary = fn is segref.binary_cross_entropy
     z = _logits()[:, :1] if binary else _logits()
     target = torch.from_numpy(RNG.random((N, 1, H, W))) if binary else _targets("ignored")
     extra = {} if binary else {"ignore_index": 255}
     weights = torch.from_numpy(RNG.uniform(0.5, 2.0, size=1 if binary else C)).requires_grad_(True)
-    assert torch.autograd.gradcheck(
-        lambda x, w: fn(x, target, from_logits=True, **{option: w}, **extra), (z, weights))
+    assert torch.autograd.gradcheck(lambda x, w: fn(x, target, from_logits=True, **{option: w}, **extra), (z, weights))

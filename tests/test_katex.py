@@ -40,9 +40,7 @@ def test_valid_formula_renders_html_and_mathml(renderer):
 
 def test_unterminated_group_raises_with_formula(renderer):
     with pytest.raises(katex.KatexError) as excinfo:
-        katex.render_formulas(
-            [(r"x^2", False), (r"\frac{1}{", False)], renderer=renderer
-        )
+        katex.render_formulas([(r"x^2", False), (r"\frac{1}{", False)], renderer=renderer)
     assert isinstance(excinfo.value, PluginError)  # aborts an mkdocs build
     message = str(excinfo.value)
     assert r"\frac{1}{" in message
@@ -64,22 +62,16 @@ def test_render_math_html_replaces_arithmatex_elements(renderer):
     )
     out = katex.render_math_html(html, source="docs/test.md", renderer=renderer)
     assert out.count('class="katex"') == 2
-    assert out.startswith(
-        '<h2 id="intro">Intro</h2>\n<p>Inline <span class="arithmatex"><span class="katex">'
-    )
+    assert out.startswith('<h2 id="intro">Intro</h2>\n<p>Inline <span class="arithmatex"><span class="katex">')
     assert '<div class="arithmatex"><span class="katex-display">' in out
-    assert (
-        "<mo>&lt;</mo>" in out
-    )  # HTML entities were unescaped before KaTeX saw the TeX
+    assert "<mo>&lt;</mo>" in out  # HTML entities were unescaped before KaTeX saw the TeX
     assert "<code>\\(not math\\)</code>" in out
     # idempotent: already rendered elements are left alone
     assert katex.render_math_html(out, source="docs/test.md", renderer=renderer) == out
 
 
 def test_render_math_html_error_names_page_formula_and_heading(renderer):
-    html = (
-        '<h2 id="dice">Dice</h2><p><span class="arithmatex">\\(\\frac{1}{\\)</span></p>'
-    )
+    html = '<h2 id="dice">Dice</h2><p><span class="arithmatex">\\(\\frac{1}{\\)</span></p>'
     with pytest.raises(katex.KatexError) as excinfo:
         katex.render_math_html(html, source="docs/losses/dice.md", renderer=renderer)
     message = str(excinfo.value)

@@ -77,8 +77,9 @@ def test_binary_crossentropy(floatx, seed, smoothing):
         got = sk.binary_crossentropy(y, pred, from_logits=logits, label_smoothing=smoothing)
         assert_close(got, _numpy(want), **MEAN_IN_FLOAT32[floatx])
         cls = keras.losses.BinaryCrossentropy(from_logits=logits, label_smoothing=smoothing)(y, pred)
-        got = sk.binary_crossentropy(y, pred, from_logits=logits, label_smoothing=smoothing,
-                                     reduction="sum_over_batch_size")
+        got = sk.binary_crossentropy(
+            y, pred, from_logits=logits, label_smoothing=smoothing, reduction="sum_over_batch_size"
+        )
         assert_close(got, _numpy(cls), **MEAN_IN_FLOAT32[floatx])
 
 
@@ -100,11 +101,11 @@ def test_sparse_categorical_crossentropy(floatx, seed, ignore_class):
     z, p, y, _, _, _ = _inputs(seed, floatx)
     for pred, logits in ((p, False), (z, True)):
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=logits, ignore_class=ignore_class)
-        got = sk.sparse_categorical_crossentropy(y, pred, from_logits=logits, ignore_class=ignore_class,
-                                                 reduction="sum_over_batch_size")
+        got = sk.sparse_categorical_crossentropy(
+            y, pred, from_logits=logits, ignore_class=ignore_class, reduction="sum_over_batch_size"
+        )
         assert_close(got, _numpy(loss(y, pred)), **CLASS_REDUCTION[floatx])
-        per_pixel = keras.losses.sparse_categorical_crossentropy(y, pred, from_logits=logits,
-                                                                 ignore_class=ignore_class)
+        per_pixel = keras.losses.sparse_categorical_crossentropy(y, pred, from_logits=logits, ignore_class=ignore_class)
         got = sk.sparse_categorical_crossentropy(y, pred, from_logits=logits, ignore_class=ignore_class)
         assert_close(got, _numpy(per_pixel), **TOLERANCES[floatx])
 
@@ -125,11 +126,9 @@ def test_dice(floatx, seed, axis):
 def test_binary_focal_crossentropy(floatx, seed, balancing, gamma):
     z, _, _, _, y, sig = _inputs(seed, floatx)
     for pred, logits in ((sig, False), (z, True)):
-        kwargs = dict(apply_class_balancing=balancing, alpha=0.3, gamma=gamma, from_logits=logits,
-                      label_smoothing=0.1)
+        kwargs = dict(apply_class_balancing=balancing, alpha=0.3, gamma=gamma, from_logits=logits, label_smoothing=0.1)
         want = keras.losses.binary_focal_crossentropy(y, pred, **kwargs)
-        assert_close(sk.binary_focal_crossentropy(y, pred, **kwargs), _numpy(want),
-                                   **MEAN_IN_FLOAT32[floatx])
+        assert_close(sk.binary_focal_crossentropy(y, pred, **kwargs), _numpy(want), **MEAN_IN_FLOAT32[floatx])
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -139,8 +138,7 @@ def test_categorical_focal_crossentropy(floatx, seed, gamma):
     for pred, logits in ((p, False), (z, True)):
         kwargs = dict(alpha=0.4, gamma=gamma, from_logits=logits, label_smoothing=0.05)
         want = keras.losses.categorical_focal_crossentropy(y, pred, **kwargs)
-        assert_close(sk.categorical_focal_crossentropy(y, pred, **kwargs), _numpy(want),
-                                   **TOLERANCES[floatx])
+        assert_close(sk.categorical_focal_crossentropy(y, pred, **kwargs), _numpy(want), **TOLERANCES[floatx])
 
 
 def test_keras_clipped_bce_differs_from_the_exact_formula():

@@ -30,6 +30,7 @@ def one_hot(y, num_classes):
 
 # --- cross-entropy against torch.nn.functional -------------------------------------------------
 
+
 @pytest.mark.parametrize("smoothing", [0.0, 0.15])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_bce_matches_torch(smoothing, reduction):
@@ -37,12 +38,14 @@ def test_bce_matches_torch(smoothing, reduction):
     pos_weight = torch.tensor([0.5, 2.0, 3.0], dtype=torch.float64)
     y_smooth = y * (1 - smoothing) + smoothing / 2
     want = F.binary_cross_entropy_with_logits(z, y_smooth, pos_weight=pos_weight.view(3, 1, 1), reduction=reduction)
-    got = segref.binary_cross_entropy(z, y, from_logits=True, label_smoothing=smoothing, pos_weight=pos_weight,
-                                      reduction=reduction)
+    got = segref.binary_cross_entropy(
+        z, y, from_logits=True, label_smoothing=smoothing, pos_weight=pos_weight, reduction=reduction
+    )
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
     want = F.binary_cross_entropy(torch.sigmoid(z), y_smooth, reduction=reduction)
-    got = segref.binary_cross_entropy(torch.sigmoid(z), y, from_logits=False, label_smoothing=smoothing,
-                                      reduction=reduction)
+    got = segref.binary_cross_entropy(
+        torch.sigmoid(z), y, from_logits=False, label_smoothing=smoothing, reduction=reduction
+    )
     torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
 
 
@@ -57,9 +60,15 @@ def test_cce_index_targets_match_torch(smoothing, weighted, ignore, reduction):
     weight = torch.tensor([0.2, 1.0, 3.0, 0.7], dtype=torch.float64) if weighted else None
     want = F.cross_entropy(z, y, weight=weight, label_smoothing=smoothing, ignore_index=-100, reduction=reduction)
     for pred, from_logits in ((z, True), (torch.softmax(z, 1), False)):
-        got = segref.categorical_cross_entropy(pred, y, from_logits=from_logits, class_weights=weight,
-                                               label_smoothing=smoothing,
-                                               ignore_index=-100 if ignore else None, reduction=reduction)
+        got = segref.categorical_cross_entropy(
+            pred,
+            y,
+            from_logits=from_logits,
+            class_weights=weight,
+            label_smoothing=smoothing,
+            ignore_index=-100 if ignore else None,
+            reduction=reduction,
+        )
         torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
 
 
@@ -76,8 +85,13 @@ def test_cce_soft_targets_match_torch(smoothing):
 def test_channels_last_equals_channels_first():
     z, y = logits(2, 3, 4, 5), labels(2, 4, 5)
     last = z.movedim(1, -1)
-    for fn in (segref.categorical_cross_entropy, segref.dice_loss, segref.jaccard_loss, segref.focal_loss,
-               segref.dice_ce_loss):
+    for fn in (
+        segref.categorical_cross_entropy,
+        segref.dice_loss,
+        segref.jaccard_loss,
+        segref.focal_loss,
+        segref.dice_ce_loss,
+    ):
         torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
 
 
@@ -91,6 +105,7 @@ def test_all_ignored_gives_zero_not_nan():
 
 
 # --- hand-derived values ------------------------------------------------------------------------
+
 
 def test_bce_label_smoothing_by_hand():
     # y = 1 smoothed by s = 0.2 becomes 0.9; p = 0.8: -(0.9 log 0.8 + 0.1 log 0.2)
@@ -107,8 +122,7 @@ def test_dice_by_hand_two_images():
     # the whole batch pooled: I = 1, P = 1.5, G = 2: D = 2 / 3.5
     batch = segref.soft_dice_coefficient(p, g, from_logits=False, multilabel=True, per_image=False)
     assert float(batch) == pytest.approx(2 / 3.5, rel=1e-12)
-    squared = segref.soft_dice_coefficient(p, g, from_logits=False, multilabel=True, squared=True,
-                                           reduction="none")
+    squared = segref.soft_dice_coefficient(p, g, from_logits=False, multilabel=True, squared=True, reduction="none")
     np.testing.assert_allclose(squared, [[2 / 2.25], [0.0]], rtol=1e-12)
     smoothed = segref.dice_loss(p, g, from_logits=False, multilabel=True, smooth=1.0, reduction="none")
     np.testing.assert_allclose(smoothed, [[1 - 3 / 3.5], [1 - 1 / 2]], rtol=1e-12)
@@ -116,51 +130,59 @@ def test_dice_by_hand_two_images():
 
 def test_focal_by_hand():
     # Lin et al. with alpha = 0.25, gamma = 2: positive p = 0.7 -> 0.25 * 0.09 * -log 0.7
-    got = segref.binary_focal_loss(np.array([0.7, 0.4]), np.array([1.0, 0.0]), from_logits=False,
-                                   alpha=0.25, reduction="none")
+    got = segref.binary_focal_loss(
+        np.array([0.7, 0.4]), np.array([1.0, 0.0]), from_logits=False, alpha=0.25, reduction="none"
+    )
     np.testing.assert_allclose(got, [0.25 * 0.09 * -math.log(0.7), 0.75 * 0.16 * -math.log(0.6)], rtol=1e-12)
 
 
 def test_focal_figure_one_point():
     # Lin et al., Figure 1: CE at p_t = 0.1 is -log 0.1 = 2.303, and the curves decrease with gamma
     p_t = np.full((1, 1), 0.1)
-    values = [float(segref.binary_focal_loss(p_t, np.ones((1, 1)), from_logits=False, gamma=g))
-              for g in (0.0, 0.5, 1.0, 2.0, 5.0)]
+    values = [
+        float(segref.binary_focal_loss(p_t, np.ones((1, 1)), from_logits=False, gamma=g))
+        for g in (0.0, 0.5, 1.0, 2.0, 5.0)
+    ]
     assert values[0] == pytest.approx(2.302585, abs=1e-6)
-    assert all(a > b for a, b in zip(values, values[1:]))
+    assert all(a > b for a, b in zip(values, values[1:], strict=False))
 
 
 # --- identities and properties ------------------------------------------------------------------
 
+
 def test_focal_gamma_zero_is_cross_entropy():
     z, y = logits(2, 3, 4), labels(2, 4)
-    torch.testing.assert_close(segref.focal_loss(z, y, from_logits=True, gamma=0.0),
-                               segref.categorical_cross_entropy(z, y, from_logits=True))
+    torch.testing.assert_close(
+        segref.focal_loss(z, y, from_logits=True, gamma=0.0), segref.categorical_cross_entropy(z, y, from_logits=True)
+    )
     yb = (torch.rand(2, 3, 4) < 0.5).double()
-    torch.testing.assert_close(segref.binary_focal_loss(z, yb, from_logits=True, gamma=0.0),
-                               segref.binary_cross_entropy(z, yb, from_logits=True))
+    torch.testing.assert_close(
+        segref.binary_focal_loss(z, yb, from_logits=True, gamma=0.0),
+        segref.binary_cross_entropy(z, yb, from_logits=True),
+    )
 
 
-@pytest.mark.parametrize("fn", [segref.focal_loss, segref.categorical_cross_entropy, segref.dice_loss,
-                                segref.jaccard_loss])
+@pytest.mark.parametrize(
+    "fn", [segref.focal_loss, segref.categorical_cross_entropy, segref.dice_loss, segref.jaccard_loss]
+)
 def test_index_and_one_hot_targets_agree(fn):
     z, y = logits(2, 4, 3, 3), labels(2, 3, 3, num_classes=4)
-    torch.testing.assert_close(fn(z, y, from_logits=True, reduction="none"),
-                               fn(z, one_hot(y, 4), from_logits=True, reduction="none"))
+    torch.testing.assert_close(
+        fn(z, y, from_logits=True, reduction="none"), fn(z, one_hot(y, 4), from_logits=True, reduction="none")
+    )
 
 
 @pytest.mark.parametrize("per_image", [True, False])
 @pytest.mark.parametrize("squared", [True, False])
 def test_dice_and_jaccard_of_hard_predictions_match_the_metrics(per_image, squared):
     y, pred = labels(3, 6, 6, num_classes=4, seed=1), labels(3, 6, 6, num_classes=4, seed=2)
-    soft = segref.soft_dice_coefficient(one_hot(pred, 4), y, from_logits=False, per_image=per_image,
-                                        squared=squared, reduction="none")
+    soft = segref.soft_dice_coefficient(
+        one_hot(pred, 4), y, from_logits=False, per_image=per_image, squared=squared, reduction="none"
+    )
     hard = segref.dice_score(pred, y, num_classes=4, per_image=per_image, reduction="none")
     torch.testing.assert_close(soft, hard)
-    soft_j = segref.soft_jaccard_index(one_hot(pred, 4), y, from_logits=False, per_image=per_image,
-                                       reduction="none")
-    torch.testing.assert_close(soft_j, segref.iou_score(pred, y, num_classes=4, per_image=per_image,
-                                                        reduction="none"))
+    soft_j = segref.soft_jaccard_index(one_hot(pred, 4), y, from_logits=False, per_image=per_image, reduction="none")
+    torch.testing.assert_close(soft_j, segref.iou_score(pred, y, num_classes=4, per_image=per_image, reduction="none"))
 
 
 def test_dice_jaccard_identities():
@@ -190,8 +212,10 @@ def test_empty_masks_are_defined():
     assert float(segref.jaccard_loss(empty, empty, from_logits=False, multilabel=True)) == 0.0
     # target empty, prediction not: the formula gives D = 0, loss 1
     assert float(segref.dice_loss(some, empty, from_logits=False, multilabel=True)) == 1.0
-    assert float(segref.dice_score(np.zeros((1, 3), int), np.zeros((1, 3), int), num_classes=2,
-                                   reduction="none")[0, 1]) == 1.0
+    assert (
+        float(segref.dice_score(np.zeros((1, 3), int), np.zeros((1, 3), int), num_classes=2, reduction="none")[0, 1])
+        == 1.0
+    )
 
 
 def test_ignore_index_equals_dropping_pixels():
@@ -207,21 +231,29 @@ def test_ignore_index_equals_dropping_pixels():
 def test_exclude_background():
     z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
     full = segref.dice_loss(z, y, from_logits=True, reduction="none")
-    torch.testing.assert_close(segref.dice_loss(z, y, from_logits=True, include_background=False,
-                                                reduction="none"), full[:, 1:])
+    torch.testing.assert_close(
+        segref.dice_loss(z, y, from_logits=True, include_background=False, reduction="none"), full[:, 1:]
+    )
 
 
 def test_dice_ce_is_weighted_sum():
     z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
     want = 0.3 * segref.dice_loss(z, y, from_logits=True) + 0.7 * segref.categorical_cross_entropy(
-        z, y, from_logits=True)
+        z, y, from_logits=True
+    )
     torch.testing.assert_close(segref.dice_ce_loss(z, y, from_logits=True, dice_weight=0.3, ce_weight=0.7), want)
 
 
 def test_numpy_and_torch_agree():
     z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
-    for fn in (segref.categorical_cross_entropy, segref.dice_loss, segref.jaccard_loss, segref.focal_loss,
-               segref.dice_ce_loss, segref.soft_dice_coefficient):
+    for fn in (
+        segref.categorical_cross_entropy,
+        segref.dice_loss,
+        segref.jaccard_loss,
+        segref.focal_loss,
+        segref.dice_ce_loss,
+        segref.soft_dice_coefficient,
+    ):
         got = fn(z.numpy(), y.numpy(), from_logits=True)
         assert isinstance(got, np.ndarray)
         np.testing.assert_allclose(got, fn(z, y, from_logits=True).numpy(), rtol=1e-12)
@@ -229,12 +261,15 @@ def test_numpy_and_torch_agree():
 
 # --- modules ------------------------------------------------------------------------------------
 
+
 def test_modules_equal_functions_and_move_buffers():
     z, y = logits(2, 3, 4, 4), labels(2, 4, 4)
     weights = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
     pairs = [
-        (CrossEntropyLoss(from_logits=True, class_weights=weights),
-         segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=weights)),
+        (
+            CrossEntropyLoss(from_logits=True, class_weights=weights),
+            segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=weights),
+        ),
         (DiceLoss(from_logits=True, per_image=False), segref.dice_loss(z, y, from_logits=True, per_image=False)),
         (FocalLoss(from_logits=True, gamma=1.0), segref.focal_loss(z, y, from_logits=True, gamma=1.0)),
         (DiceCELoss(from_logits=True), segref.dice_ce_loss(z, y, from_logits=True)),
@@ -253,7 +288,12 @@ def test_metrics_on_uint8_maps_with_ignore_255():
     y = np.array([[0, 1, 2, 255]], dtype=np.uint8)
     pred = np.array([[0, 1, 1, 0]], dtype=np.uint8)
     # class 0: TP 1 -> 1; class 1: TP 1, FP 1 -> 2/3; class 2: FN 1 -> 0
-    np.testing.assert_allclose(segref.dice_score(pred, y, num_classes=3, ignore_index=255, reduction="none"),
-                               [[1.0, 2 / 3, 0.0]])
-    np.testing.assert_allclose(segref.dice_score(torch.from_numpy(pred), torch.from_numpy(y), num_classes=3,
-                                                 ignore_index=255, reduction="none"), [[1.0, 2 / 3, 0.0]])
+    np.testing.assert_allclose(
+        segref.dice_score(pred, y, num_classes=3, ignore_index=255, reduction="none"), [[1.0, 2 / 3, 0.0]]
+    )
+    np.testing.assert_allclose(
+        segref.dice_score(
+            torch.from_numpy(pred), torch.from_numpy(y), num_classes=3, ignore_index=255, reduction="none"
+        ),
+        [[1.0, 2 / 3, 0.0]],
+    )

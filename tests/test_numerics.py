@@ -8,8 +8,13 @@ import torch
 
 import segref
 
-CLASS_LOSSES = [segref.categorical_cross_entropy, segref.focal_loss, segref.dice_loss, segref.jaccard_loss,
-                segref.dice_ce_loss]
+CLASS_LOSSES = [
+    segref.categorical_cross_entropy,
+    segref.focal_loss,
+    segref.dice_loss,
+    segref.jaccard_loss,
+    segref.dice_ce_loss,
+]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 
 
@@ -34,11 +39,14 @@ def test_cross_entropy_value_at_extreme_logits():
     torch.testing.assert_close(loss, torch.tensor([[2e4, 2e4]]))
 
 
-@pytest.mark.parametrize(("fn", "gamma_kw"), [
-    (segref.binary_cross_entropy, {}),
-    (segref.binary_focal_loss, {}),
-    (segref.binary_focal_loss, {"gamma": 0.5}),
-])
+@pytest.mark.parametrize(
+    ("fn", "gamma_kw"),
+    [
+        (segref.binary_cross_entropy, {}),
+        (segref.binary_focal_loss, {}),
+        (segref.binary_focal_loss, {"gamma": 0.5}),
+    ],
+)
 def test_binary_losses_finite_at_extreme_logits(fn, gamma_kw):
     z = torch.tensor([1e4, -1e4, 1e4, -1e4], requires_grad=True)
     y = torch.tensor([1.0, 1.0, 0.0, 0.0])

@@ -51,7 +51,9 @@ def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
 
 
 def test_a_changed_transcription_fails_the_page():
-    result = _run("losses/binary-cross-entropy.md", ("y_tilde = y_i * (1 - s) + s / 2", "y_tilde = y_i * (1 - s) + s / 3"))
+    result = _run(
+        "losses/binary-cross-entropy.md", ("y_tilde = y_i * (1 - s) + s / 2", "y_tilde = y_i * (1 - s) + s / 3")
+    )
     assert any("disagrees" in failure for failure in result.failures), result.failures
 
 
@@ -67,7 +69,7 @@ def test_an_exception_in_an_exec_block_fails_the_page():
 
 def test_cuda_blocks_are_skipped_visibly_without_cuda(monkeypatch):
     monkeypatch.setattr("sitebuild.pages.cuda_available", lambda: False)
-    result = run_page("=== \"CUDA\"\n\n    ```pycon cuda\n    >>> 1 + 1\n    3\n    ```\n", source="x.md")
+    result = run_page('=== "CUDA"\n\n    ```pycon cuda\n    >>> 1 + 1\n    3\n    ```\n', source="x.md")
     assert not result.failures and result.skipped
     assert "Not run in this build" in result.markdown and "```pycon\n" in result.markdown
 
@@ -78,20 +80,23 @@ def test_cuda_blocks_run_where_cuda_exists(monkeypatch):
     assert result.failures  # it ran, and 2 != 3
 
 
-@pytest.mark.parametrize(("want", "got", "ok"), [
-    ("0.383119", "0.38311921782449", True),
-    ("0.383119", "0.3831200001", False),
-    ("(16.118095, inf)", "(16.118095397949, inf)", True),
-    ("10000.0", "10000.0", True),
-    ("3", "3.0000001", False),
-    ("[0.5, 0.666667]", "[0.5, 0.6666666666666666]", True),
-    ("1e-07", "1.0000000827e-07", True),
-    ("1e-07", "1.6e-07", False),
-    ("0.5", "0.5000000000001", True),
-    ("0.5", "0.52", False),
-    ("(1.0, 0.0)", "(1.0, 0.03)", False),
-    ("0.4", "0.40000001", False),
-])
+@pytest.mark.parametrize(
+    ("want", "got", "ok"),
+    [
+        ("0.383119", "0.38311921782449", True),
+        ("0.383119", "0.3831200001", False),
+        ("(16.118095, inf)", "(16.118095397949, inf)", True),
+        ("10000.0", "10000.0", True),
+        ("3", "3.0000001", False),
+        ("[0.5, 0.666667]", "[0.5, 0.6666666666666666]", True),
+        ("1e-07", "1.0000000827e-07", True),
+        ("1e-07", "1.6e-07", False),
+        ("0.5", "0.5000000000001", True),
+        ("0.5", "0.52", False),
+        ("(1.0, 0.0)", "(1.0, 0.03)", False),
+        ("0.4", "0.40000001", False),
+    ],
+)
 def test_number_checker(want, got, ok):
     checker = NumberChecker()
     assert checker.check_output(want + "\n", got + "\n", doctest.ELLIPSIS) is ok

@@ -18,8 +18,9 @@ examples per property, about 2.5 minutes).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -30,19 +31,30 @@ from hypothesis import strategies as st
 import segref
 from segref import keras as sk
 
-settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("long", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 IGNORE = 255
-TORCH_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
-                "float64": torch.float64}
+TORCH_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+}
 EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 2.0**-23, "float64": 2.0**-52}
 
 
 # --- generated problems ----------------------------------------------------------------------
+
 
 @dataclass
 class Problem:
@@ -82,7 +94,7 @@ class Problem:
         tensor = torch.from_numpy(np.ascontiguousarray(pred)).to(TORCH_DTYPES[self.dtype])
         return tensor.requires_grad_(requires_grad), torch.from_numpy(np.ascontiguousarray(target))
 
-    def rounded(self) -> "Problem":
+    def rounded(self) -> Problem:
         """The same problem in float64, with pred rounded to this problem's dtype first."""
         pred, _ = self.arrays()
         pred = pred.detach().double().numpy() if torch.is_tensor(pred) else pred.astype(np.float64)
@@ -97,8 +109,16 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 @st.composite
-def problems(draw, *, forms=("index", "one-hot", "soft", "multilabel"), dtypes=tuple(TORCH_DTYPES),
-             libraries=("torch", "numpy"), logits=(True, False), ignore=True, max_classes=4) -> Problem:
+def problems(
+    draw,
+    *,
+    forms=("index", "one-hot", "soft", "multilabel"),
+    dtypes=tuple(TORCH_DTYPES),
+    libraries=("torch", "numpy"),
+    logits=(True, False),
+    ignore=True,
+    max_classes=4,
+) -> Problem:
     library = draw(st.sampled_from(libraries))
     dtype = draw(st.sampled_from([d for d in dtypes if library == "torch" or d != "bfloat16"]))
     form = draw(st.sampled_from(forms))
@@ -134,8 +154,11 @@ def problems(draw, *, forms=("index", "one-hot", "soft", "multilabel"), dtypes=t
 
 
 def overlap_options(draw, problem: Problem) -> dict:
-    options = {"smooth": draw(st.sampled_from([0.0, 1e-5, 1.0])), "squared": draw(st.booleans()),
-               "per_image": draw(st.booleans())}
+    options = {
+        "smooth": draw(st.sampled_from([0.0, 1e-5, 1.0])),
+        "squared": draw(st.booleans()),
+        "per_image": draw(st.booleans()),
+    }
     if problem.num_classes >= 2:
         options["include_background"] = draw(st.booleans())
     return options
@@ -167,8 +190,9 @@ def loss_calls(draw, *, names=None, **problem_kwargs) -> tuple[str, Problem, dic
         if options["alpha"] == "vector":
             options["alpha"] = list(rng.uniform(0.0, 1.0, size=problem.num_classes))
     if name == "dice_ce_loss":
-        options.update(dice_weight=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
-                       ce_weight=draw(st.sampled_from([0.0, 1.0, 3.0])))
+        options.update(
+            dice_weight=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])), ce_weight=draw(st.sampled_from([0.0, 1.0, 3.0]))
+        )
         if problem.form != "multilabel":
             options.update(ce_options(draw, problem, rng))
     return name, problem, options
@@ -199,6 +223,7 @@ def as64(x: Any) -> np.ndarray:
 
 
 # --- finite values and gradients -------------------------------------------------------------
+
 
 def certain_miss(problem: Problem, smoothing: float = 0.0) -> bool:
     """Whether a probability input, rounded to its dtype, puts probability 0 on target mass
@@ -233,7 +258,8 @@ def test_values_and_gradients_are_finite(name, data, reduction):
         reduction = "mean"
     value, pred = call(name, problem, options, reduction=reduction, requires_grad=True)
     has_log_term = name in ("categorical_cross_entropy", "focal_loss") or (
-        name == "dice_ce_loss" and options["ce_weight"] > 0)
+        name == "dice_ce_loss" and options["ce_weight"] > 0
+    )
     if has_log_term and certain_miss(problem, options.get("label_smoothing", 0.0)):
         assert not torch.isnan(value).any() and (value == float("inf")).any(), (name, value)
         return
@@ -248,8 +274,9 @@ def test_values_and_gradients_are_finite(name, data, reduction):
     if problem.dtype == "float16" and not torch.isfinite(pred.grad).all():
         # the gradient of a float16 input is float16 too: one above 65504 (1 / smooth = 1e5, say) is inf,
         # as for every PyTorch operation; computed in float32 it is finite and that large
-        wide_value, wide = call(name, replace(problem, dtype="float32"), options, reduction=reduction,
-                                requires_grad=True)
+        wide_value, wide = call(
+            name, replace(problem, dtype="float32"), options, reduction=reduction, requires_grad=True
+        )
         wide_value.sum().backward()
         overflowed = ~torch.isfinite(pred.grad)
         assert torch.isfinite(wide.grad).all() and (wide.grad[overflowed].abs() > 65504).all(), (name, wide.grad)
@@ -257,13 +284,13 @@ def test_values_and_gradients_are_finite(name, data, reduction):
     assert torch.isfinite(pred.grad).all(), (name, pred.grad)
 
 
-@given(problems(forms=("multilabel",), libraries=("torch",)), st.sampled_from([0.0, 0.1]),
-       st.sampled_from([0.0, 2.0]))
+@given(problems(forms=("multilabel",), libraries=("torch",)), st.sampled_from([0.0, 0.1]), st.sampled_from([0.0, 2.0]))
 def test_binary_losses_have_finite_values_and_gradients(problem, smoothing, gamma):
     pred, target = problem.arrays(requires_grad=True)
     axis = -1 if problem.channels_last else 1
-    bce = segref.binary_cross_entropy(pred, target, from_logits=problem.from_logits, label_smoothing=smoothing,
-                                      axis=axis)
+    bce = segref.binary_cross_entropy(
+        pred, target, from_logits=problem.from_logits, label_smoothing=smoothing, axis=axis
+    )
     focal = segref.binary_focal_loss(pred, target, from_logits=problem.from_logits, gamma=gamma)
     if certain_miss(problem, smoothing):
         assert bce == float("inf") and not torch.isnan(focal)
@@ -272,8 +299,12 @@ def test_binary_losses_have_finite_values_and_gradients(problem, smoothing, gamm
     assert torch.isfinite(bce) and torch.isfinite(focal)
     if problem.dtype == "float16" and not torch.isfinite(pred.grad).all():  # see test_values_and_gradients_are_finite
         wide, target = replace(problem, dtype="float32").arrays(requires_grad=True)
-        (segref.binary_cross_entropy(wide, target, from_logits=problem.from_logits, label_smoothing=smoothing, axis=axis)
-         + segref.binary_focal_loss(wide, target, from_logits=problem.from_logits, gamma=gamma)).backward()
+        (
+            segref.binary_cross_entropy(
+                wide, target, from_logits=problem.from_logits, label_smoothing=smoothing, axis=axis
+            )
+            + segref.binary_focal_loss(wide, target, from_logits=problem.from_logits, gamma=gamma)
+        ).backward()
         overflowed = ~torch.isfinite(pred.grad)
         assert torch.isfinite(wide.grad).all() and (wide.grad[overflowed].abs() > 65504).all()
         return
@@ -281,6 +312,7 @@ def test_binary_losses_have_finite_values_and_gradients(problem, smoothing, gamm
 
 
 # --- bounds and the minimum ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(CLASS_LOSSES))
 @given(st.data())
@@ -300,8 +332,9 @@ def test_bounds(name, data):
 @pytest.mark.parametrize("name", list(CLASS_LOSSES))
 @given(st.data())
 def test_perfect_prediction_is_the_minimum(name, data):
-    _, problem, options = data.draw(loss_calls(names=[name], forms=("index", "one-hot", "multilabel"),
-                                               dtypes=("float64",), logits=(False,)))
+    _, problem, options = data.draw(
+        loss_calls(names=[name], forms=("index", "one-hot", "multilabel"), dtypes=("float64",), logits=(False,))
+    )
     target = problem.target64
     if problem.form == "index":
         labels = np.where(target == IGNORE, 0, target)
@@ -316,6 +349,7 @@ def test_perfect_prediction_is_the_minimum(name, data):
 
 
 # --- identities ------------------------------------------------------------------------------
+
 
 @given(problems(dtypes=("float64",)), st.booleans(), st.booleans())
 def test_dice_equals_2j_over_1_plus_j_per_image_and_class(problem, per_image, squared):
@@ -348,17 +382,25 @@ def test_dice_ce_is_the_weighted_sum_of_its_parts(call_args):
     dice = as64(call("dice_loss", problem, overlap)[0])
     if problem.form == "multilabel":
         pred, target = problem.arrays()
-        cross = as64(segref.binary_cross_entropy(pred, target, from_logits=problem.from_logits,
-                                                 label_smoothing=options.get("label_smoothing", 0.0),
-                                                 axis=problem.base_options["axis"]))
+        cross = as64(
+            segref.binary_cross_entropy(
+                pred,
+                target,
+                from_logits=problem.from_logits,
+                label_smoothing=options.get("label_smoothing", 0.0),
+                axis=problem.base_options["axis"],
+            )
+        )
     else:
         cross = as64(call("categorical_cross_entropy", problem, ce)[0])
-    expected = sum(weight * term for weight, term in ((options["dice_weight"], dice), (options["ce_weight"], cross))
-                   if weight > 0)  # a weight of 0 leaves its term out (0 * inf is not 0)
+    expected = sum(
+        weight * term for weight, term in ((options["dice_weight"], dice), (options["ce_weight"], cross)) if weight > 0
+    )  # a weight of 0 leaves its term out (0 * inf is not 0)
     np.testing.assert_allclose(as64(call("dice_ce_loss", problem, options)[0]), expected, rtol=1e-10, atol=1e-12)
 
 
 # --- invariances -----------------------------------------------------------------------------
+
 
 def _flat(problem: Problem) -> Problem:
     """Spatial axes flattened to one (a permutation of pixels is then a permutation of one axis)."""
@@ -417,8 +459,9 @@ def test_relabelling_the_classes_changes_nothing(name, data, random):
     else:
         target = target[:, order]
     relabelled = replace(problem, pred64=problem.pred64[:, order], target64=target)
-    np.testing.assert_allclose(as64(call(name, relabelled, options)[0]), as64(call(name, problem, options)[0]),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        as64(call(name, relabelled, options)[0]), as64(call(name, problem, options)[0]), rtol=1e-10, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", list(CLASS_LOSSES))
@@ -434,14 +477,16 @@ def test_channels_last_equals_channels_first(name, data):
 @pytest.mark.parametrize("name", list(CLASS_LOSSES))
 @given(st.data())
 def test_one_hot_targets_equal_index_targets(name, data):
-    _, problem, options = data.draw(loss_calls(names=[name], forms=("index",), dtypes=("float64",),
-                                               ignore=False))
+    _, problem, options = data.draw(loss_calls(names=[name], forms=("index",), dtypes=("float64",), ignore=False))
     options = {k: v for k, v in options.items() if k != "class_weights"}  # the CE mean differs by design
     one_hot = np.moveaxis(np.eye(problem.num_classes)[problem.target64], -1, 1)
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
-    np.testing.assert_allclose(as64(call(name, replace(problem, target64=one_hot, form="one-hot"), options,
-                                         **reduction)[0]),
-                               as64(call(name, problem, options, **reduction)[0]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        as64(call(name, replace(problem, target64=one_hot, form="one-hot"), options, **reduction)[0]),
+        as64(call(name, problem, options, **reduction)[0]),
+        rtol=1e-10,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("name", list(CLASS_LOSSES))
@@ -456,11 +501,13 @@ def test_ignoring_a_pixel_equals_removing_it(name, data):
     kept = [i for i in range(size) if i != pixel]
     ignored = replace(problem, target64=np.where(np.arange(size) == pixel, IGNORE, problem.target64), ignored=True)
     removed = replace(_permuted(problem, pixels=kept), ignored=True)
-    np.testing.assert_allclose(as64(call(name, ignored, options)[0]), as64(call(name, removed, options)[0]),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        as64(call(name, ignored, options)[0]), as64(call(name, removed, options)[0]), rtol=1e-10, atol=1e-12
+    )
 
 
 # --- libraries and precision -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(CLASS_LOSSES))
 @given(st.data())
@@ -504,8 +551,9 @@ def test_lower_precision_is_within_its_epsilon_of_float64(name, data):
     the error is the final rounding plus float32 arithmetic. Excluded: an overlap denominator
     below float32's smallest normal number (1.2e-38), where float32 underflows towards 0 and
     the Dice of an absent class jumps from 0/P = 0 to the empty-class 1, as its formula does at 0."""
-    _, problem, options = data.draw(loss_calls(names=[name], dtypes=("float16", "bfloat16", "float32"),
-                                               libraries=("torch",)))
+    _, problem, options = data.draw(
+        loss_calls(names=[name], dtypes=("float16", "bfloat16", "float32"), libraries=("torch",))
+    )
     if name in OVERLAP:
         assume(smallest_overlap_denominator(problem, options) >= float(np.finfo(np.float32).tiny))
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
@@ -526,14 +574,14 @@ def test_lower_precision_is_within_its_epsilon_of_float64(name, data):
 
 # --- metrics ---------------------------------------------------------------------------------
 
+
 @st.composite
 def label_maps(draw) -> tuple[np.ndarray, np.ndarray, int, dict]:
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     c = draw(st.integers(1, 4))
     shape = (draw(st.integers(1, 3)),) + tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
     target = rng.integers(0, c, size=shape)
-    pred = np.where(rng.random(shape) < draw(st.sampled_from([0.0, 0.5, 0.9])), rng.integers(0, c, size=shape),
-                    target)
+    pred = np.where(rng.random(shape) < draw(st.sampled_from([0.0, 0.5, 0.9])), rng.integers(0, c, size=shape), target)
     options = {"per_image": draw(st.booleans())}
     if c >= 2:
         options["include_background"] = draw(st.booleans())
@@ -551,8 +599,9 @@ def test_hard_metrics_bounds_identity_and_libraries(maps):
     assert ((dice >= 0) & (dice <= 1)).all() and ((iou >= 0) & (iou <= 1)).all()
     np.testing.assert_allclose(dice, 2 * iou / (1 + iou), rtol=1e-12)
     np.testing.assert_allclose(segref.dice_from_jaccard(iou), dice, rtol=1e-12)
-    as_torch = segref.dice_score(torch.from_numpy(pred), torch.from_numpy(target), num_classes=c, reduction="none",
-                                 **options)
+    as_torch = segref.dice_score(
+        torch.from_numpy(pred), torch.from_numpy(target), num_classes=c, reduction="none", **options
+    )
     np.testing.assert_allclose(as_torch.numpy(), dice, rtol=1e-12)
 
 
@@ -566,6 +615,7 @@ def test_hard_metrics_are_1_for_a_perfect_prediction(maps):
 
 # --- segref.keras ----------------------------------------------------------------------------
 
+
 @given(problems(forms=("one-hot", "soft", "multilabel"), dtypes=("float32", "float64"), ignore=False))
 def test_keras_functions_are_finite_and_non_negative(problem):
     """Keras clips probabilities to [1e-7, 1 - 1e-7]: every value is finite, also at exact 0 and 1."""
@@ -573,11 +623,15 @@ def test_keras_functions_are_finite_and_non_negative(problem):
     if not problem.channels_last:  # segref.keras is channels-last, like Keras
         pred, target = (x.movedim(1, -1) if torch.is_tensor(x) else np.moveaxis(x, 1, -1) for x in (pred, target))
     logits = problem.from_logits
-    values = [sk.binary_crossentropy(target, pred, from_logits=logits),
-              sk.binary_focal_crossentropy(target, pred, from_logits=logits, apply_class_balancing=True)]
+    values = [
+        sk.binary_crossentropy(target, pred, from_logits=logits),
+        sk.binary_focal_crossentropy(target, pred, from_logits=logits, apply_class_balancing=True),
+    ]
     if problem.form != "multilabel":
-        values += [sk.categorical_crossentropy(target, pred, from_logits=logits),
-                   sk.categorical_focal_crossentropy(target, pred, from_logits=logits)]
+        values += [
+            sk.categorical_crossentropy(target, pred, from_logits=logits),
+            sk.categorical_focal_crossentropy(target, pred, from_logits=logits),
+        ]
     if not logits:
         values.append(sk.dice(target, pred))
     for value in values:
@@ -587,8 +641,12 @@ def test_keras_functions_are_finite_and_non_negative(problem):
 
 # --- binary losses ---------------------------------------------------------------------------
 
-@given(problems(forms=("multilabel",), dtypes=("float64",)), st.sampled_from([0.0, 0.5, 2.0]),
-       st.sampled_from([None, 0.25]))
+
+@given(
+    problems(forms=("multilabel",), dtypes=("float64",)),
+    st.sampled_from([0.0, 0.5, 2.0]),
+    st.sampled_from([None, 0.25]),
+)
 def test_binary_losses_bounds_and_libraries(problem, gamma, alpha):
     """BCE >= 0; 0 <= focal <= BCE without alpha; NumPy equals torch; perfect prediction gives 0."""
     pred, target = problem.arrays()
@@ -600,26 +658,39 @@ def test_binary_losses_bounds_and_libraries(problem, gamma, alpha):
     if alpha is None:  # PyTorch's fused BCE has an absolute error near 1e-15 (log(1 + 2e-23) is 0 there)
         assert (focal <= bce * (1 + 1e-12) + 1e-14).all()
     other = replace(problem, library="numpy" if problem.library == "torch" else "torch").arrays()
-    np.testing.assert_allclose(as64(segref.binary_cross_entropy(*other, axis=axis, **options)), bce,
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        as64(segref.binary_cross_entropy(*other, axis=axis, **options)), bce, rtol=1e-10, atol=1e-12
+    )
     hard = (problem.target64 > 0.5) * 1.0
     perfect = replace(problem, pred64=hard, target64=hard, from_logits=False, channels_last=False)
     assert float(as64(segref.binary_cross_entropy(*perfect.arrays(), from_logits=False))) == 0.0
     assert float(as64(segref.binary_focal_loss(*perfect.arrays(), from_logits=False, gamma=gamma))) == 0.0
 
 
-@given(problems(forms=("one-hot", "soft", "multilabel"), dtypes=("float32", "float64"), libraries=("torch",),
-                logits=(True,), ignore=False))
+@given(
+    problems(
+        forms=("one-hot", "soft", "multilabel"),
+        dtypes=("float32", "float64"),
+        libraries=("torch",),
+        logits=(True,),
+        ignore=False,
+    )
+)
 def test_keras_functions_have_finite_gradients_from_logits(problem):
     pred, target = problem.arrays(requires_grad=True)
     if not problem.channels_last:
         pred_last, target = pred.movedim(1, -1), target.movedim(1, -1)
     else:
         pred_last = pred
-    total = (sk.binary_crossentropy(target, pred_last, from_logits=True).sum()
-             + sk.binary_focal_crossentropy(target, pred_last, from_logits=True, apply_class_balancing=True).sum())
+    total = (
+        sk.binary_crossentropy(target, pred_last, from_logits=True).sum()
+        + sk.binary_focal_crossentropy(target, pred_last, from_logits=True, apply_class_balancing=True).sum()
+    )
     if problem.form != "multilabel":
-        total = total + sk.categorical_crossentropy(target, pred_last, from_logits=True).sum() \
+        total = (
+            total
+            + sk.categorical_crossentropy(target, pred_last, from_logits=True).sum()
             + sk.categorical_focal_crossentropy(target, pred_last, from_logits=True).sum()
+        )
     total.backward()
     assert torch.isfinite(total) and torch.isfinite(pred.grad).all()

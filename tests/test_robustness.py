@@ -25,9 +25,12 @@ HALF = [torch.float16, torch.bfloat16]
 
 # float32: the window was about -88.7 to -104, float64 -709 to -745; the values below cover it
 # and its edges
-LOGITS = {torch.float32: [-80.0, -88.0, -89.0, -95.0, -103.0, -104.0, -110.0],
-          torch.float64: [-700.0, -709.0, -720.0, -745.0, -750.0],
-          torch.float16: [-80.0, -89.0, -95.0, -104.0, -110.0], torch.bfloat16: [-80.0, -89.0, -95.0, -110.0]}
+LOGITS = {
+    torch.float32: [-80.0, -88.0, -89.0, -95.0, -103.0, -104.0, -110.0],
+    torch.float64: [-700.0, -709.0, -720.0, -745.0, -750.0],
+    torch.float16: [-80.0, -89.0, -95.0, -104.0, -110.0],
+    torch.bfloat16: [-80.0, -89.0, -95.0, -110.0],
+}
 
 
 @pytest.mark.parametrize("loss", OVERLAP_LOSSES)
@@ -59,8 +62,11 @@ def test_absent_class_softmax_and_soft_targets_have_finite_gradients(loss, targe
 
 @pytest.mark.parametrize("loss", OVERLAP_LOSSES)
 def test_tiny_mass_under_autocast_and_for_modules(loss):
-    module = {segref.dice_loss: snn.DiceLoss, segref.jaccard_loss: snn.JaccardLoss,
-              segref.dice_ce_loss: snn.DiceCELoss}[loss](from_logits=True, multilabel=True)
+    module = {
+        segref.dice_loss: snn.DiceLoss,
+        segref.jaccard_loss: snn.JaccardLoss,
+        segref.dice_ce_loss: snn.DiceCELoss,
+    }[loss](from_logits=True, multilabel=True)
     z = torch.full((1, 1, 1), -89.0, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         module(z, torch.zeros(1, 1, 1)).backward()
@@ -71,12 +77,10 @@ def test_tiny_denominators_keep_the_formula_value_and_a_finite_gradient():
     # 0 / P is 0 for every P > 0, however small; only P = 0 is the empty class (D = 1)
     for dtype, tiny in [(torch.float32, 1e-44), (torch.float32, 1e-30), (torch.float64, 1e-300)]:
         p = torch.tensor([[[tiny]]], dtype=dtype, requires_grad=True)
-        score = segref.soft_dice_coefficient(p, torch.zeros(1, 1, 1, dtype=dtype), from_logits=False,
-                                             multilabel=True)
+        score = segref.soft_dice_coefficient(p, torch.zeros(1, 1, 1, dtype=dtype), from_logits=False, multilabel=True)
         score.backward()
         assert score.item() == 0.0 and torch.isfinite(p.grad).all(), (dtype, tiny, p.grad)
-    empty = segref.soft_dice_coefficient(torch.zeros(1, 1, 1), torch.zeros(1, 1, 1), from_logits=False,
-                                         multilabel=True)
+    empty = segref.soft_dice_coefficient(torch.zeros(1, 1, 1), torch.zeros(1, 1, 1), from_logits=False, multilabel=True)
     assert empty.item() == 1.0
 
 
@@ -84,8 +88,9 @@ def test_tiny_denominators_keep_the_formula_value_and_a_finite_gradient():
 def test_tiny_mass_under_forward_mode_has_finite_tangents(loss):
     z = torch.full((1, 1, 1), -89.0)
     target = torch.zeros(1, 1, 1)
-    _, tangent = torch.func.jvp(lambda x: loss(x, target, from_logits=True, multilabel=True), (z,),
-                                (torch.ones_like(z),))
+    _, tangent = torch.func.jvp(
+        lambda x: loss(x, target, from_logits=True, multilabel=True), (z,), (torch.ones_like(z),)
+    )
     assert torch.isfinite(tangent)
 
 
@@ -107,6 +112,7 @@ def test_keras_binary_focal_from_logits_on_numpy_is_finite_far_out():
 
 
 # --- silent acceptance -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype", HALF + [torch.float32])
 @pytest.mark.parametrize("num_classes", [10, 100, 1000])
@@ -132,8 +138,15 @@ def test_hard_metrics_refuse_non_boolean_flags(metric, flag):
         metric(y, y, num_classes=2, **{flag: "no"})
 
 
-@pytest.mark.parametrize("fn", [sk.binary_crossentropy, sk.categorical_crossentropy, sk.binary_focal_crossentropy,
-                                sk.categorical_focal_crossentropy])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        sk.binary_crossentropy,
+        sk.categorical_crossentropy,
+        sk.binary_focal_crossentropy,
+        sk.categorical_focal_crossentropy,
+    ],
+)
 def test_keras_refuses_a_string_from_logits(fn):
     with pytest.raises(TypeError, match=r"from_logits must be True or False, got 'yes'"):
         fn(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]), from_logits="yes")
@@ -154,8 +167,7 @@ def test_keras_refuses_nan_targets(fn):
 def test_masked_arrays_are_refused(name):
     p = np.full((1, 2, 2), 0.5)
     y = np.array([[0, 1]])
-    masked = {"pred": np.ma.masked_array(p, mask=[[[1, 0], [0, 0]]]),
-              "target": np.ma.masked_array(y, mask=[[1, 0]])}
+    masked = {"pred": np.ma.masked_array(p, mask=[[[1, 0], [0, 0]]]), "target": np.ma.masked_array(y, mask=[[1, 0]])}
     args = {"pred": p, "target": y, name: masked[name]}
     with pytest.raises(TypeError, match=rf"{name} is a numpy masked array; its mask would be ignored"):
         segref.dice_loss(args["pred"], args["target"], from_logits=False)
@@ -164,19 +176,25 @@ def test_masked_arrays_are_refused(name):
 @pytest.mark.parametrize("value", [["1", "2"], "12", [True, False], [1.0, None]])
 def test_class_vectors_of_strings_or_booleans_are_refused(value):
     with pytest.raises(TypeError, match=r"class_weights must be a sequence of numbers \(one per class\)"):
-        segref.categorical_cross_entropy(torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True,
-                                         class_weights=value)
+        segref.categorical_cross_entropy(
+            torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True, class_weights=value
+        )
 
 
 @pytest.mark.parametrize("option", ["smooth", "gamma", "label_smoothing", "dice_weight"])
 def test_numbers_given_as_strings_are_refused(option):
-    fn = {"smooth": segref.dice_loss, "gamma": segref.focal_loss, "label_smoothing": segref.categorical_cross_entropy,
-          "dice_weight": segref.dice_ce_loss}[option]
+    fn = {
+        "smooth": segref.dice_loss,
+        "gamma": segref.focal_loss,
+        "label_smoothing": segref.categorical_cross_entropy,
+        "dice_weight": segref.dice_ce_loss,
+    }[option]
     with pytest.raises(TypeError, match=rf"{option} must be a real number, got '0.5'"):
         fn(torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True, **{option: "0.5"})
 
 
 # --- clear errors instead of internal ones ---------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype", [torch.uint16, torch.uint32, torch.uint64])
 def test_wide_unsigned_label_maps_work_everywhere(dtype):
@@ -185,14 +203,19 @@ def test_wide_unsigned_label_maps_work_everywhere(dtype):
     y = y64.to(dtype)
     for fn in [segref.dice_loss, segref.categorical_cross_entropy, segref.focal_loss, segref.dice_ce_loss]:
         torch.testing.assert_close(fn(z, y, from_logits=True), fn(z, y64, from_logits=True))
-        torch.testing.assert_close(fn(z, y, from_logits=True, ignore_index=1), fn(z, y64, from_logits=True,
-                                                                                   ignore_index=1))
+        torch.testing.assert_close(
+            fn(z, y, from_logits=True, ignore_index=1), fn(z, y64, from_logits=True, ignore_index=1)
+        )
     torch.testing.assert_close(segref.dice_score(y, y, num_classes=3), segref.dice_score(y64, y64, num_classes=3))
-    torch.testing.assert_close(sk.sparse_categorical_crossentropy(y, torch.softmax(z.transpose(1, 2), -1)),
-                               sk.sparse_categorical_crossentropy(y64, torch.softmax(z.transpose(1, 2), -1)))
+    torch.testing.assert_close(
+        sk.sparse_categorical_crossentropy(y, torch.softmax(z.transpose(1, 2), -1)),
+        sk.sparse_categorical_crossentropy(y64, torch.softmax(z.transpose(1, 2), -1)),
+    )
     binary = (y64 == 1).to(dtype)
-    torch.testing.assert_close(segref.binary_cross_entropy(z[:, 0], binary, from_logits=True),
-                               segref.binary_cross_entropy(z[:, 0], binary.double(), from_logits=True).float())
+    torch.testing.assert_close(
+        segref.binary_cross_entropy(z[:, 0], binary, from_logits=True),
+        segref.binary_cross_entropy(z[:, 0], binary.double(), from_logits=True).float(),
+    )
 
 
 @pytest.mark.parametrize("fn", [segref.dice_from_jaccard, segref.jaccard_from_dice])
@@ -203,8 +226,11 @@ def test_identities_map_an_empty_array_to_an_empty_array(fn):
 
 @pytest.mark.parametrize("option", ["class_weights", "pos_weight", "alpha"])
 def test_option_tensors_on_another_device_are_refused(option):
-    fn = {"class_weights": segref.categorical_cross_entropy, "pos_weight": segref.binary_cross_entropy,
-          "alpha": segref.focal_loss}[option]
+    fn = {
+        "class_weights": segref.categorical_cross_entropy,
+        "pos_weight": segref.binary_cross_entropy,
+        "alpha": segref.focal_loss,
+    }[option]
     z = torch.zeros(1, 2, 2)
     y = torch.zeros(1, 2, 2) if option == "pos_weight" else torch.tensor([[0, 1]])
     with pytest.raises(ValueError, match=rf"{option} must be on pred's device cpu, got a tensor on meta"):
@@ -227,14 +253,22 @@ def test_torch_float8_is_refused():
 
 # --- semantics: ignored images and ignored classes -------------------------------------------
 
+
 def _batch_with_ignored_image():
     z = torch.randn(3, 3, 6, generator=torch.Generator().manual_seed(1))
     y = torch.tensor([[0, 1, 2, 2, 1, 0], [255] * 6, [2, 2, 1, 255, 0, 0]])
     return z, y
 
 
-@pytest.mark.parametrize("fn,empty", [(segref.dice_loss, 0.0), (segref.jaccard_loss, 0.0),
-                                      (segref.soft_dice_coefficient, 1.0), (segref.soft_jaccard_index, 1.0)])
+@pytest.mark.parametrize(
+    "fn,empty",
+    [
+        (segref.dice_loss, 0.0),
+        (segref.jaccard_loss, 0.0),
+        (segref.soft_dice_coefficient, 1.0),
+        (segref.soft_jaccard_index, 1.0),
+    ],
+)
 def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
     z, y = _batch_with_ignored_image()
     kept = [0, 2]
@@ -249,16 +283,20 @@ def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
 def test_dice_ce_leaves_the_ignored_image_out_of_both_terms():
     z, y = _batch_with_ignored_image()
     kept = [0, 2]
-    torch.testing.assert_close(segref.dice_ce_loss(z, y, from_logits=True, ignore_index=255),
-                               segref.dice_ce_loss(z[kept], y[kept], from_logits=True, ignore_index=255))
+    torch.testing.assert_close(
+        segref.dice_ce_loss(z, y, from_logits=True, ignore_index=255),
+        segref.dice_ce_loss(z[kept], y[kept], from_logits=True, ignore_index=255),
+    )
 
 
 @pytest.mark.parametrize("metric", [segref.dice_score, segref.iou_score])
 def test_hard_metrics_leave_an_all_ignored_image_out(metric):
     _, y = _batch_with_ignored_image()
     pred = torch.tensor([[0, 1, 1, 2, 1, 0], [0, 0, 0, 0, 0, 0], [2, 1, 1, 0, 0, 0]])
-    torch.testing.assert_close(metric(pred, y, num_classes=3, ignore_index=255),
-                               metric(pred[[0, 2]], y[[0, 2]], num_classes=3, ignore_index=255))
+    torch.testing.assert_close(
+        metric(pred, y, num_classes=3, ignore_index=255),
+        metric(pred[[0, 2]], y[[0, 2]], num_classes=3, ignore_index=255),
+    )
 
 
 @pytest.mark.parametrize("fn", [segref.dice_loss, segref.soft_jaccard_index])
@@ -278,16 +316,18 @@ def test_dice_ce_leaves_an_ignored_class_out_of_its_dice_term(ignored_class):
     z = torch.randn(2, 3, 8, generator=torch.Generator().manual_seed(2))
     y = torch.randint(0, 3, (2, 8), generator=torch.Generator().manual_seed(3))
     dice_term = segref.dice_ce_loss(z, y, from_logits=True, ignore_index=ignored_class, ce_weight=0.0)
-    full = segref.soft_dice_coefficient(z, torch.where(y == ignored_class, 255, y), from_logits=True,
-                                        ignore_index=255, reduction="none")
+    full = segref.soft_dice_coefficient(
+        z, torch.where(y == ignored_class, 255, y), from_logits=True, ignore_index=255, reduction="none"
+    )
     kept = [c for c in range(3) if c != ignored_class]
     torch.testing.assert_close(dice_term, (1 - full[:, kept]).mean())
 
 
 def test_ignoring_the_only_class_left_is_refused():
     with pytest.raises(ValueError, match=r"no class is left to score: ignore_index=1"):
-        segref.dice_loss(torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True, ignore_index=1,
-                         include_background=False)
+        segref.dice_loss(
+            torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True, ignore_index=1, include_background=False
+        )
 
 
 @pytest.mark.parametrize("metric", [segref.dice_score, segref.iou_score])
@@ -300,6 +340,7 @@ def test_hard_metrics_drop_an_ignored_class(metric):
 
 # --- transforms ------------------------------------------------------------------------------
 
+
 def _class_batch():
     z = torch.randn(3, 3, 4, 4, generator=torch.Generator().manual_seed(4))
     y = torch.randint(0, 3, (3, 4, 4), generator=torch.Generator().manual_seed(5))
@@ -307,15 +348,17 @@ def _class_batch():
     return z, y
 
 
-@pytest.mark.parametrize("fn", [segref.dice_loss, segref.categorical_cross_entropy, segref.focal_loss,
-                                segref.dice_ce_loss, segref.jaccard_loss])
+@pytest.mark.parametrize(
+    "fn",
+    [segref.dice_loss, segref.categorical_cross_entropy, segref.focal_loss, segref.dice_ce_loss, segref.jaccard_loss],
+)
 def test_vmap_over_images_equals_a_loop(fn):
     z, y = _class_batch()
 
     def one(a, b):
         return fn(a[None], b[None], from_logits=True, ignore_index=255)
 
-    torch.testing.assert_close(torch.func.vmap(one)(z, y), torch.stack([one(a, b) for a, b in zip(z, y)]))
+    torch.testing.assert_close(torch.func.vmap(one)(z, y), torch.stack([one(a, b) for a, b in zip(z, y, strict=False)]))
     grads = torch.func.vmap(torch.func.grad(one))(z, y)
     for i in range(3):
         zi = z[i].clone().requires_grad_(True)
@@ -327,13 +370,19 @@ def test_vmap_binary_cross_entropy():
     z = torch.randn(3, 2, 5)
     y = (torch.rand(3, 2, 5) > 0.5).float()
     got = torch.func.vmap(lambda a, b: segref.binary_cross_entropy(a, b, from_logits=True))(z, y)
-    torch.testing.assert_close(got, torch.stack([segref.binary_cross_entropy(a, b, from_logits=True)
-                                                 for a, b in zip(z, y)]))
+    torch.testing.assert_close(
+        got, torch.stack([segref.binary_cross_entropy(a, b, from_logits=True) for a, b in zip(z, y, strict=False)])
+    )
 
 
-@pytest.mark.parametrize("module", [snn.DiceCELoss(from_logits=True, ignore_index=255),
-                                    snn.DiceLoss(from_logits=True, per_image=False),
-                                    snn.FocalLoss(from_logits=True, ignore_index=255)])
+@pytest.mark.parametrize(
+    "module",
+    [
+        snn.DiceCELoss(from_logits=True, ignore_index=255),
+        snn.DiceLoss(from_logits=True, per_image=False),
+        snn.FocalLoss(from_logits=True, ignore_index=255),
+    ],
+)
 def test_jit_trace_gives_the_eager_value_on_later_batches(module):
     z, y = _class_batch()
     if module.options.get("ignore_index") is None:
@@ -362,8 +411,13 @@ def test_jit_trace_does_not_freeze_the_value_checks():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         torch.jit.trace(snn.DiceCELoss(from_logits=True, ignore_index=255), (z, y))
-    frozen = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)
-              and w.filename.endswith("_validation.py") and first <= w.lineno < first + len(lines)]
+    frozen = [
+        w
+        for w in caught
+        if issubclass(w.category, torch.jit.TracerWarning)
+        and w.filename.endswith("_validation.py")
+        and first <= w.lineno < first + len(lines)
+    ]
     assert not frozen, [str(w.message) for w in frozen]
 
 
@@ -386,20 +440,33 @@ def test_jit_script_of_a_module_says_why_it_cannot_work():
 
 # --- modules check their options when they are built -----------------------------------------
 
-@pytest.mark.parametrize("build,message", [
-    (lambda: snn.DiceLoss(from_logits="yes"), r"from_logits must be True or False, got 'yes'"),
-    (lambda: snn.JaccardLoss(from_logits=True, smooth=float("inf")), r"smooth must be a finite number"),
-    (lambda: snn.CrossEntropyLoss(from_logits=True, class_weights=["a", "b"]), r"class_weights must be a sequence"),
-    (lambda: snn.CrossEntropyLoss(from_logits=True, label_smoothing=1.5), r"label_smoothing must be a finite number in \[0, 1\]"),
-    (lambda: snn.BinaryFocalLoss(from_logits=True, alpha=2.0), r"alpha must be a finite number in \[0, 1\], got 2.0"),
-    (lambda: snn.BinaryFocalLoss(from_logits=True, alpha=[0.5]), r"alpha must be a real number, got \[0.5\]"),
-    (lambda: snn.FocalLoss(from_logits=True, alpha=torch.tensor([1.0, float("nan")])), r"alpha must hold finite, non-negative"),
-    (lambda: snn.FocalLoss(from_logits=True, gamma=-1), r"gamma must be a finite number in \[0, inf\), got -1"),
-    (lambda: snn.DiceCELoss(from_logits=True, reduction="sum"), r"reduction must be one of 'mean', got 'sum'"),
-    (lambda: snn.DiceCELoss(from_logits=True, ignore_index=1.5), r"ignore_index must be an int or None, got 1.5"),
-    (lambda: snn.BinaryCrossEntropyLoss(from_logits=True, pos_weight=-1.0), r"pos_weight must be a finite number"),
-    (lambda: snn.DiceLoss(from_logits=True, axis="1"), r"axis must be an int, got '1'"),
-])
+
+@pytest.mark.parametrize(
+    "build,message",
+    [
+        (lambda: snn.DiceLoss(from_logits="yes"), r"from_logits must be True or False, got 'yes'"),
+        (lambda: snn.JaccardLoss(from_logits=True, smooth=float("inf")), r"smooth must be a finite number"),
+        (lambda: snn.CrossEntropyLoss(from_logits=True, class_weights=["a", "b"]), r"class_weights must be a sequence"),
+        (
+            lambda: snn.CrossEntropyLoss(from_logits=True, label_smoothing=1.5),
+            r"label_smoothing must be a finite number in \[0, 1\]",
+        ),
+        (
+            lambda: snn.BinaryFocalLoss(from_logits=True, alpha=2.0),
+            r"alpha must be a finite number in \[0, 1\], got 2.0",
+        ),
+        (lambda: snn.BinaryFocalLoss(from_logits=True, alpha=[0.5]), r"alpha must be a real number, got \[0.5\]"),
+        (
+            lambda: snn.FocalLoss(from_logits=True, alpha=torch.tensor([1.0, float("nan")])),
+            r"alpha must hold finite, non-negative",
+        ),
+        (lambda: snn.FocalLoss(from_logits=True, gamma=-1), r"gamma must be a finite number in \[0, inf\), got -1"),
+        (lambda: snn.DiceCELoss(from_logits=True, reduction="sum"), r"reduction must be one of 'mean', got 'sum'"),
+        (lambda: snn.DiceCELoss(from_logits=True, ignore_index=1.5), r"ignore_index must be an int or None, got 1.5"),
+        (lambda: snn.BinaryCrossEntropyLoss(from_logits=True, pos_weight=-1.0), r"pos_weight must be a finite number"),
+        (lambda: snn.DiceLoss(from_logits=True, axis="1"), r"axis must be an int, got '1'"),
+    ],
+)
 def test_modules_refuse_bad_options_at_construction(build, message):
     with pytest.raises((TypeError, ValueError), match=message):
         build()

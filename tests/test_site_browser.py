@@ -71,8 +71,10 @@ BUILD_TIMEOUT_S = 600
 #: links of the primary navigation (the integrated TOC inside it is excluded in JS)
 NAV_LINKS = "nav.md-nav--primary a.md-nav__link[href]"
 
-_NO_CHROMIUM = (f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
-                "(or set SEGREF_CHROMIUM to a Chromium/Chrome binary)")
+_NO_CHROMIUM = (
+    f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
+    "(or set SEGREF_CHROMIUM to a Chromium/Chrome binary)"
+)
 if not CHROMIUM.exists() and os.environ.get("CI"):
     raise RuntimeError(_NO_CHROMIUM + "; .ci/run installs it, so in CI this is a failure, not a skip")
 if not CHROMIUM.exists():
@@ -110,8 +112,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"`{' '.join(cmd)}` timed out after {exc.timeout} s", pytrace=False)
     if proc.returncode != 0:
         pytest.fail(
-            f"`{' '.join(cmd)}` failed (exit code {proc.returncode}) in {REPO_ROOT}:\n"
-            f"{proc.stderr}{proc.stdout}",
+            f"`{' '.join(cmd)}` failed (exit code {proc.returncode}) in {REPO_ROOT}:\n{proc.stderr}{proc.stdout}",
             pytrace=False,
         )
     return out
@@ -262,9 +263,7 @@ class Recorder:
     def on_response(self, response: Any) -> None:
         if _is_local(response.url) and response.status >= 400:
             self._bad_status.add(response.url)
-            self.events.append(
-                ("failed", self.label, f"HTTP {response.status} {self.rel(response.url)}")
-            )
+            self.events.append(("failed", self.label, f"HTTP {response.status} {self.rel(response.url)}"))
 
     def on_request_failed(self, request: Any) -> None:
         # net::ERR_ABORTED is the browser cancelling a request it no longer needs (the next
@@ -432,9 +431,7 @@ def test_pages_load_offline_without_errors(site: SiteReport) -> None:
         lines.extend(f"  {line}" for line in report.problems)
         if lines:
             failures.append(f"{site.rel(url)}:\n" + "\n".join(lines))
-    assert not failures, f"{len(failures)} of {len(site.pages)} pages failed:\n" + "\n".join(
-        failures
-    )
+    assert not failures, f"{len(failures)} of {len(site.pages)} pages failed:\n" + "\n".join(failures)
 
 
 def test_math_is_rendered_by_katex(site: SiteReport) -> None:
@@ -474,8 +471,7 @@ def test_images_load(site: SiteReport, site_browser: SiteBrowser) -> None:
             if problems:
                 hidden = " (hidden)" if img["hidden"] else ""
                 failures.append(
-                    f"{site.rel(url)}: <img src={site.rel(src)!r} alt={img['alt']!r}>{hidden}: "
-                    + "; ".join(problems)
+                    f"{site.rel(url)}: <img src={site.rel(src)!r} alt={img['alt']!r}>{hidden}: " + "; ".join(problems)
                 )
     assert not failures, "images that do not load:\n" + "\n".join(failures)
 
@@ -527,12 +523,9 @@ def test_internal_links_resolve(site: SiteReport, site_browser: SiteBrowser) -> 
         known = ids.get(target)
         if target not in missing and known is not None and fragment not in known:
             failures.append(
-                f"{site.rel(target)}#{fragment}: no element with this id on that page "
-                f"(linked from {where(sources)})"
+                f"{site.rel(target)}#{fragment}: no element with this id on that page (linked from {where(sources)})"
             )
-    assert not failures, (
-        f"broken same-site links ({len(targets)} URLs checked):\n" + "\n".join(failures)
-    )
+    assert not failures, f"broken same-site links ({len(targets)} URLs checked):\n" + "\n".join(failures)
 
 
 # --------------------------------------------------------------------------- #
@@ -546,9 +539,7 @@ def _nav_link_index(page: Any, target: str) -> int:
     )
 
 
-def test_instant_navigation_keeps_math_rendered(
-    site: SiteReport, site_browser: SiteBrowser
-) -> None:
+def test_instant_navigation_keeps_math_rendered(site: SiteReport, site_browser: SiteBrowser) -> None:
     page, rec = site_browser.page, site_browser.recorder
     rec.take()
     rec.label = f"{site.rel(site.base_url)} (before clicking)"
@@ -591,11 +582,7 @@ def test_instant_navigation_keeps_math_rendered(
         swapped = page.evaluate("() => window.__segrefMarker === 1")
         (instant if swapped else full_loads).append(site.rel(target))
         math = page.evaluate(JS_MATH)
-        if (
-            math["total"] != expected.math["total"]
-            or math["rendered"] != math["total"]
-            or math["errors"]
-        ):
+        if math["total"] != expected.math["total"] or math["rendered"] != math["total"] or math["errors"]:
             failures.append(
                 f"{label}{' (instant)' if swapped else ''}: {math['rendered']} of "
                 f"{math['total']} .arithmatex elements hold KaTeX output (full page load: "
@@ -603,9 +590,7 @@ def test_instant_navigation_keeps_math_rendered(
                 f".katex-error: {math['errors']}"
             )
         broken = [
-            site.rel(img["src"])
-            for img in page.evaluate(JS_IMAGES)
-            if not img["complete"] or img["naturalWidth"] <= 0
+            site.rel(img["src"]) for img in page.evaluate(JS_IMAGES) if not img["complete"] or img["naturalWidth"] <= 0
         ]
         if broken:
             failures.append(f"{label}: images that do not load: {broken}")
@@ -620,9 +605,7 @@ def test_instant_navigation_keeps_math_rendered(
 
 
 @pytest.mark.parametrize(("term", "expected"), sorted(SEARCH_EXPECTATIONS.items()))
-def test_search_works_offline(
-    site: SiteReport, site_browser: SiteBrowser, term: str, expected: str
-) -> None:
+def test_search_works_offline(site: SiteReport, site_browser: SiteBrowser, term: str, expected: str) -> None:
     page, rec = site_browser.page, site_browser.recorder
     expected_url = urljoin(site.base_url, expected)
     rec.take()
@@ -642,16 +625,14 @@ def test_search_works_offline(
     problems = rec.take()
     if not found:
         hrefs = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.md-search-result__item a[href]'),"
-            " a => a.href)"
+            "() => Array.from(document.querySelectorAll('.md-search-result__item a[href]'), a => a.href)"
         )
         status = page.locator(".md-search-result__meta").all_inner_texts()
         pytest.fail(
             f"search for {term!r}: no result links to /{expected} "
             f"({'a page of the nav' if expected_url in site.pages else 'NOT a page of the nav'}); "
             f"search says {status}; result pages: "
-            f"{sorted({site.rel(_page_path(h)) for h in hrefs})}"
-            + ("\n" + "\n".join(problems) if problems else ""),
+            f"{sorted({site.rel(_page_path(h)) for h in hrefs})}" + ("\n" + "\n".join(problems) if problems else ""),
             pytrace=False,
         )
     assert not problems, f"searching for {term!r}:\n" + "\n".join(problems)

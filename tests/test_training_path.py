@@ -63,8 +63,7 @@ CLASS_LOSSES = {
     "focal_loss": segref.focal_loss,
     "dice_ce_loss": segref.dice_ce_loss,
 }
-BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy,
-                 "binary_focal_loss": segref.binary_focal_loss}
+BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy, "binary_focal_loss": segref.binary_focal_loss}
 
 
 def _call(name, **options):
@@ -77,6 +76,7 @@ def _call(name, **options):
 
 # --- host synchronisations ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", list(CLASS_LOSSES) + list(BINARY_LOSSES))
 def test_default_call_reads_the_host_at_most_once(name):
     with HostReads() as counter:
@@ -84,11 +84,14 @@ def test_default_call_reads_the_host_at_most_once(name):
     assert len(counter.reads) <= 1, counter.reads
 
 
-@pytest.mark.parametrize("options", [
-    {"from_logits": True, "ignore_index": 255},
-    {"from_logits": True, "class_weights": torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=torch.float64)},
-    {"from_logits": True, "label_smoothing": 0.1, "ignore_index": 255},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"from_logits": True, "ignore_index": 255},
+        {"from_logits": True, "class_weights": torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=torch.float64)},
+        {"from_logits": True, "label_smoothing": 0.1, "ignore_index": 255},
+    ],
+)
 def test_options_keep_one_host_read(options):
     z, y = _inputs()
     y[0, 0] = 255 if "ignore_index" in options else y[0, 0]
@@ -98,12 +101,15 @@ def test_options_keep_one_host_read(options):
         assert len(counter.reads) <= 1, (function.__name__, counter.reads)
 
 
-@pytest.mark.parametrize("call", [
-    lambda z, y: segref.focal_loss(z, y, from_logits=True, alpha=0.25),
-    lambda z, y: segref.focal_loss(z, y, from_logits=True, alpha=[0.5, 1.0, 2.0, 1.0]),
-    lambda z, y: segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=[0.5, 1.0, 2.0, 1.0]),
-    lambda z, y: segref.dice_ce_loss(z, y, from_logits=True, class_weights=np.array([0.5, 1.0, 2.0, 1.0])),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda z, y: segref.focal_loss(z, y, from_logits=True, alpha=0.25),
+        lambda z, y: segref.focal_loss(z, y, from_logits=True, alpha=[0.5, 1.0, 2.0, 1.0]),
+        lambda z, y: segref.categorical_cross_entropy(z, y, from_logits=True, class_weights=[0.5, 1.0, 2.0, 1.0]),
+        lambda z, y: segref.dice_ce_loss(z, y, from_logits=True, class_weights=np.array([0.5, 1.0, 2.0, 1.0])),
+    ],
+)
 def test_options_given_as_numbers_are_checked_on_the_host(call):
     z, y = _inputs()
     with HostReads() as counter:
@@ -154,11 +160,13 @@ def test_value_checks_off_as_a_plain_call():
 def test_a_bad_class_weight_tensor_is_caught_by_the_combined_check():
     z, y = _inputs()
     with pytest.raises(ValueError, match="class_weights must hold finite, non-negative values"):
-        segref.categorical_cross_entropy(z, y, from_logits=True,
-                                         class_weights=torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=torch.float64))
+        segref.categorical_cross_entropy(
+            z, y, from_logits=True, class_weights=torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=torch.float64)
+        )
 
 
 # --- torch.compile ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(CLASS_LOSSES) + list(BINARY_LOSSES))
 def test_compiles_with_fullgraph_and_matches_eager(name):
@@ -174,12 +182,15 @@ def test_compiles_with_fullgraph_and_matches_eager(name):
     torch.testing.assert_close(got_grad, want_grad)
 
 
-@pytest.mark.parametrize("module", [
-    lambda: segref.nn.FocalLoss(from_logits=True, alpha=0.25),
-    lambda: segref.nn.FocalLoss(from_logits=True, alpha=[0.5, 1.0, 2.0, 1.0]),
-    lambda: segref.nn.CrossEntropyLoss(from_logits=True, class_weights=[0.5, 1.0, 2.0, 1.0], label_smoothing=0.1),
-    lambda: segref.nn.DiceCELoss(from_logits=True, ignore_index=255, include_background=False),
-])
+@pytest.mark.parametrize(
+    "module",
+    [
+        lambda: segref.nn.FocalLoss(from_logits=True, alpha=0.25),
+        lambda: segref.nn.FocalLoss(from_logits=True, alpha=[0.5, 1.0, 2.0, 1.0]),
+        lambda: segref.nn.CrossEntropyLoss(from_logits=True, class_weights=[0.5, 1.0, 2.0, 1.0], label_smoothing=0.1),
+        lambda: segref.nn.DiceCELoss(from_logits=True, ignore_index=255, include_background=False),
+    ],
+)
 def test_modules_with_number_options_compile_with_fullgraph(module):
     torch._dynamo.reset()
     z, y = _inputs()
@@ -202,8 +213,18 @@ def test_modules_compile_with_fullgraph(name):
 
 # --- the fused kernel against plain autograd ----------------------------------------------------
 
-def _reference_dice_ce(z, y, *, ignore_index=None, class_weights=None, label_smoothing=0.0, per_image=True,
-                       include_background=True, ce=True):
+
+def _reference_dice_ce(
+    z,
+    y,
+    *,
+    ignore_index=None,
+    class_weights=None,
+    label_smoothing=0.0,
+    per_image=True,
+    include_background=True,
+    ce=True,
+):
     """Dice + CE (or Dice alone) written with a one-hot target and autograd only (no segref code)."""
     c = z.shape[1]
     valid = torch.ones_like(y, dtype=z.dtype) if ignore_index is None else (y != ignore_index).to(z.dtype)
@@ -217,19 +238,27 @@ def _reference_dice_ce(z, y, *, ignore_index=None, class_weights=None, label_smo
         dice = dice[..., 1:]
     if not ce:
         return (1 - dice).mean()
-    ce = F.cross_entropy(z, y, weight=class_weights, ignore_index=-100 if ignore_index is None else ignore_index,
-                         label_smoothing=label_smoothing)
+    ce = F.cross_entropy(
+        z,
+        y,
+        weight=class_weights,
+        ignore_index=-100 if ignore_index is None else ignore_index,
+        label_smoothing=label_smoothing,
+    )
     return (1 - dice).mean() + ce
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"ignore_index": 255},
-    {"class_weights": torch.tensor([0.5, 2.0, 1.0, 3.0], dtype=torch.float64)},
-    {"label_smoothing": 0.2, "ignore_index": 255},
-    {"label_smoothing": 0.1, "class_weights": torch.tensor([0.5, 2.0, 1.0, 3.0], dtype=torch.float64)},
-    {"per_image": False, "include_background": False},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"ignore_index": 255},
+        {"class_weights": torch.tensor([0.5, 2.0, 1.0, 3.0], dtype=torch.float64)},
+        {"label_smoothing": 0.2, "ignore_index": 255},
+        {"label_smoothing": 0.1, "class_weights": torch.tensor([0.5, 2.0, 1.0, 3.0], dtype=torch.float64)},
+        {"per_image": False, "include_background": False},
+    ],
+)
 def test_fused_dice_ce_matches_autograd_reference(options):
     z, y = _inputs(c=4, spatial=(5, 4, 3))
     if "ignore_index" in options:
@@ -237,8 +266,7 @@ def test_fused_dice_ce_matches_autograd_reference(options):
     got = segref.dice_ce_loss(z, y, from_logits=True, **options)
     want = _reference_dice_ce(z, y, **options)
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(torch.autograd.grad(got, z)[0], torch.autograd.grad(want, z)[0],
-                               rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(torch.autograd.grad(got, z)[0], torch.autograd.grad(want, z)[0], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("options", [{}, {"ignore_index": 255}, {"per_image": False, "include_background": False}])
@@ -249,8 +277,7 @@ def test_fused_dice_matches_autograd_reference(options):
     got = segref.dice_loss(z, y, from_logits=True, **options)
     want = _reference_dice_ce(z, y, ce=False, **options)
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(torch.autograd.grad(got, z)[0], torch.autograd.grad(want, z)[0],
-                               rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(torch.autograd.grad(got, z)[0], torch.autograd.grad(want, z)[0], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -261,8 +288,7 @@ def test_bce_refuses_every_non_finite_logit(bad, label, reduction):
     z = torch.tensor([[0.3, bad, -1.0]])
     y = torch.tensor([[1.0, label, 0.0]])
     with pytest.raises(ValueError, match=r"pred contains 1 NaN or infinite value\(s\)"):
-        segref.binary_cross_entropy(z, y, from_logits=True, reduction=reduction, pos_weight=2.0,
-                                    label_smoothing=0.1)
+        segref.binary_cross_entropy(z, y, from_logits=True, reduction=reduction, pos_weight=2.0, label_smoothing=0.1)
 
 
 @pytest.mark.parametrize("name", ["categorical_cross_entropy", "dice_loss", "focal_loss", "dice_ce_loss"])
@@ -331,8 +357,10 @@ def test_gradient_with_respect_to_class_weights_includes_label_smoothing():
     w = weights.detach().clone().requires_grad_(True)
     log_p = torch.log_softmax(z.detach(), 1)
     w_y = w[y]
-    loss = -(0.8 * (w_y * log_p.gather(1, y.unsqueeze(1)).squeeze(1)).sum()
-             + 0.2 / 3 * (w.view(1, 3, 1, 1) * log_p).sum()) / w_y.sum()
+    loss = (
+        -(0.8 * (w_y * log_p.gather(1, y.unsqueeze(1)).squeeze(1)).sum() + 0.2 / 3 * (w.view(1, 3, 1, 1) * log_p).sum())
+        / w_y.sum()
+    )
     loss.backward()
     torch.testing.assert_close(weights.grad, w.grad)
 
@@ -356,6 +384,7 @@ def test_half_precision_logits_on_the_fused_path():
 
 # --- lean kernels: how many full-size tensors a step allocates ----------------------------------
 
+
 class LargeOutputs(TorchDispatchMode):
     """Records the operators that allocate a tensor of at least ``threshold`` elements.
 
@@ -372,8 +401,11 @@ class LargeOutputs(TorchDispatchMode):
         inputs = [a for a in torch.utils._pytree.tree_leaves((args, kwargs)) if isinstance(a, torch.Tensor)]
         existing = {a.untyped_storage().data_ptr() for a in inputs}
         for tensor in torch.utils._pytree.tree_leaves(out):
-            if (isinstance(tensor, torch.Tensor) and tensor.numel() >= self.threshold
-                    and tensor.untyped_storage().data_ptr() not in existing):
+            if (
+                isinstance(tensor, torch.Tensor)
+                and tensor.numel() >= self.threshold
+                and tensor.untyped_storage().data_ptr() not in existing
+            ):
                 self.ops.append(str(func))
         return out
 
@@ -404,6 +436,7 @@ def test_bce_uses_the_fused_kernel():
 
 # --- distributed data parallel (gloo, 2 processes on CPU) ---------------------------------------
 
+
 def test_distributed_statistics_match_the_single_process_global_batch(tmp_path):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from ddp_worker import LOSSES, model_and_batch
@@ -411,9 +444,14 @@ def test_distributed_statistics_match_the_single_process_global_batch(tmp_path):
     world = 2
     worker = Path(__file__).resolve().parent / "ddp_worker.py"
     outputs = [tmp_path / f"rank{rank}.pt" for rank in range(world)]
-    processes = [subprocess.Popen([sys.executable, str(worker), str(rank), str(world), str(tmp_path / "init"),
-                                   str(outputs[rank])], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                 for rank in range(world)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(worker), str(rank), str(world), str(tmp_path / "init"), str(outputs[rank])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for rank in range(world)
+    ]
     for process in processes:
         out, _ = process.communicate(timeout=300)
         assert process.returncode == 0, out.decode()
@@ -427,7 +465,7 @@ def test_distributed_statistics_match_the_single_process_global_batch(tmp_path):
         for rank in ranks:
             got_loss, got_grads = rank[(name, True)]
             torch.testing.assert_close(got_loss, loss.detach(), rtol=1e-12, atol=1e-12)
-            for got, want in zip(got_grads, want_grads):
+            for got, want in zip(got_grads, want_grads, strict=False):
                 torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
         # without the option each rank sees only its half of the batch: a different loss
         assert not torch.allclose(ranks[0][(name, False)][0], loss.detach())
@@ -450,7 +488,8 @@ KERAS_CALLS = {
     "categorical_crossentropy": lambda y, p, yi: segref.keras.categorical_crossentropy(y, p),
     "categorical_focal_crossentropy": lambda y, p, yi: segref.keras.categorical_focal_crossentropy(y, p),
     "sparse_categorical_crossentropy": lambda y, p, yi: segref.keras.sparse_categorical_crossentropy(
-        yi, p, ignore_class=2),
+        yi, p, ignore_class=2
+    ),
     "dice": lambda y, p, yi: segref.keras.dice(y, p),
 }
 
