@@ -12,7 +12,8 @@ browser: the page needs only ``katex.min.css`` and the KaTeX fonts, published un
 ``assets/katex/`` as generated files (so ``mkdocs serve`` serves them too).
 
 KaTeX itself is vendored (``sitebuild/katex-0.19.1/``, its README says where from and
-how to upgrade) and runs in the QuickJS engine of the ``quickjs`` package from PyPI.
+how to upgrade) and runs in the QuickJS engine of the ``quickjs-ng`` package from PyPI
+(imported as ``quickjs``).
 A formula KaTeX cannot parse aborts the build with a :class:`KatexError` (a
 ``PluginError``) naming the page, the nearest heading, the formula and KaTeX's
 message; KaTeX's "strict" diagnostics are logged as warnings, which
@@ -63,7 +64,11 @@ _RENDER_BATCH_JS = """
       });
       return warnings.length ? {html: html, warnings: warnings} : {html: html};
     } catch (error) {
-      return {error: String(error && error.message ? error.message : error)};
+      var message = String(error && error.message ? error.message : error);
+      if (/stack overflow/i.test(message)) {
+        message += " (QuickJS's stack allows about 90 nested brace groups; split the formula)";
+      }
+      return {error: message};
     }
   }));
 })
@@ -97,13 +102,16 @@ class KatexRenderer:
         except ImportError as error:
             raise KatexError(
                 "The docs build renders math with KaTeX in the QuickJS engine: "
-                "`pip install quickjs` (it is in the docs and test extras)"
+                "`pip install quickjs-ng` (it is in the docs and test extras)"
             ) from error
-        context = quickjs.Context()
-        context.eval("var self = this;")  # the UMD bundle defines `self.katex`
-        context.eval((KATEX_DIR / "katex.min.js").read_text(encoding="utf-8"))
-        self.version = context.eval("katex.version")
-        self._render_batch = context.eval(_RENDER_BATCH_JS)
+        try:
+            context = quickjs.Context()
+            context.eval("var self = this;")  # the UMD bundle defines `self.katex`
+            context.eval((KATEX_DIR / "katex.min.js").read_text(encoding="utf-8"))
+            self.version = context.eval("katex.version")
+            self._render_batch = context.eval(_RENDER_BATCH_JS)
+        except Exception as error:  # quickjs.JSException and its relatives
+            raise KatexError(f"KaTeX could not be loaded from {KATEX_DIR}: {error}") from error
 
     def close(self) -> None:
         self._render_batch = None
@@ -123,7 +131,10 @@ class KatexRenderer:
             missing = list(dict.fromkeys(key for key in keys if key not in self._cache))
             if missing:
                 self.start()
-                results = json.loads(self._render_batch(json.dumps(missing)))
+                try:
+                    results = json.loads(self._render_batch(json.dumps(missing)))
+                except Exception as error:  # the engine itself failed (memory), not a formula
+                    raise KatexError(f"KaTeX failed while rendering {len(missing)} formula(s): {error}") from error
                 self._cache.update(zip(missing, results, strict=True))
             return [self._cache[key] for key in keys]
 
