@@ -100,3 +100,19 @@ def test_the_stylesheet_keeps_only_woff2_sources():
     referenced = set(re.findall(r"url\((fonts/[^)]+)\)", css))
     assert referenced and all(name.endswith(".woff2") for name in referenced)
     assert all((katex.KATEX_DIR / name).is_file() for name in referenced)
+
+
+def test_rendering_needs_no_program_on_path():
+    """No Node.js (nor any other executable): KaTeX runs inside this Python process."""
+    import os
+    import subprocess
+
+    code = "from sitebuild import katex; print(katex.render_formulas([('x^2', False)])[0][:19])"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=katex.KATEX_DIR.parents[1],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": ""},
+    )
+    assert result.returncode == 0 and result.stdout.startswith('<span class="katex"'), result.stderr
