@@ -174,10 +174,10 @@ def log_softmax(xp: Any, z: Array, axis: int) -> Array:
 def negligible(dtype: Any) -> float:
     """The square root of the smallest normal number of ``dtype``: 1.1e-19 in float32, 1.5e-154 in float64.
 
-    A non-negative denominator below it counts as 0. Above it, 1 / denominator and the
-    gradients built from it stay below 1e19 (float32), so no factor of a gradient
-    overflows to infinity and no infinity meets a zero to make a NaN (the soft Dice
-    of a class absent from the target, with a predicted mass of 1e-39, once did).
+    Derivatives are taken at no less than this (values stay exact): 1/x and the
+    gradients built from it then stay below 1e19 in float32, so no factor of a gradient
+    overflows to infinity and no infinity meets a zero to make a NaN (the soft Dice of a
+    class absent from the target, with a predicted mass of 1e-39, once did).
     """
     if isinstance(dtype, np.dtype) or isinstance(dtype, type):
         tiny = float(np.finfo(dtype).tiny)
