@@ -44,7 +44,6 @@ def _confusion(
         raise TypeError(f"num_classes must be a positive int, got {num_classes!r}")
     if num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-    ignore_index = V.check_ignore_index(ignore_index)
     V.check_index_target(xp, target, num_classes, ignore_index)
     valid = xp.ones_like(target, dtype=xp.bool) if ignore_index is None else target != ignore_index
     pred_values = pred[valid]
@@ -71,8 +70,8 @@ def _hard_overlap(
     reduction: str,
 ) -> Array:
     V.check_reduction(reduction)
-    xp, tp, fp, fn, valid = _confusion(pred, target, num_classes, ignore_index)
     ignore_index = V.check_ignore_index(ignore_index)
+    xp, tp, fp, fn, valid = _confusion(pred, target, num_classes, ignore_index)
     check_overlap_options(
         smooth=0.0,
         per_image=per_image,

@@ -127,17 +127,22 @@ def kept_classes(xp: Any, score: Array, *, include_background: bool, ignore_inde
     ``include_background``, and not a class named by ``ignore_index`` (no target pixel of it
     counts, so its score would be a constant)."""
     num_classes = score.shape[-1]
-    dropped = set() if include_background else {0}
-    if ignore_index is not None and 0 <= ignore_index < num_classes:
-        dropped.add(ignore_index)
     runs, start = [], 0
-    for c in sorted(dropped):
+    for c in dropped_classes(num_classes, include_background=include_background, ignore_index=ignore_index):
         if c > start:
             runs.append(score[..., start:c])
         start = c + 1
     if start < num_classes:
         runs.append(score[..., start:])
     return runs[0] if len(runs) == 1 else xp.concat(runs, axis=-1)
+
+
+def dropped_classes(num_classes: int, *, include_background: bool, ignore_index: int | None) -> list[int]:
+    """The classes without a score, in order: 0 without ``include_background``, and the one ``ignore_index`` names."""
+    dropped = set() if include_background else {0}
+    if ignore_index is not None and 0 <= ignore_index < num_classes:
+        dropped.add(ignore_index)
+    return sorted(dropped)
 
 
 def counted_images(xp: Any, valid: Array | None, per_image: bool) -> Array | None:
@@ -192,10 +197,10 @@ def check_overlap_options(
         V.check_flag(name, flag)
     if not include_background and num_classes < 2:
         raise ValueError("include_background=False needs at least 2 classes (class 0 is the background)")
-    dropped = set() if include_background else {0}
-    if ignore_index is not None and 0 <= ignore_index < num_classes:
-        dropped.add(ignore_index)
-    if len(dropped) == num_classes:
+    if (
+        len(dropped_classes(num_classes, include_background=include_background, ignore_index=ignore_index))
+        == num_classes
+    ):
         raise ValueError(
             f"no class is left to score: ignore_index={ignore_index} names a class of the {num_classes} and "
             f"include_background={include_background}"
