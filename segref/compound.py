@@ -2,11 +2,10 @@ r"""Compound losses: a weighted sum of an overlap loss and a cross-entropy."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import _validation as V
 from ._inputs import BinaryInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
+from ._types import Array
 from .cross_entropy import binary_cross_entropy_step, cross_entropy_step, smoothing_vector
 from .overlap import (
     all_reduce_sum,
@@ -16,8 +15,6 @@ from .overlap import (
     overlap_scores,
     reduce_scores,
 )
-
-Array = Any
 
 __all__ = ["dice_ce_loss"]
 

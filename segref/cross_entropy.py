@@ -25,8 +25,7 @@ from ._inputs import (
     true_class_term,
 )
 from ._reduction import finish, reduce
-
-Array = Any
+from ._types import AnyArray, Array
 
 __all__ = ["binary_cross_entropy", "categorical_cross_entropy"]
 
@@ -124,7 +123,7 @@ def binary_cross_entropy(
     return finish(inputs.xp, loss, inputs.out_dtype)
 
 
-def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> Array:
+def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> AnyArray:
     """The reduced binary cross-entropy of prepared inputs (also the CE term of multilabel Dice+CE)."""
     xp, y, weight = inputs.xp, inputs.target, inputs.pos_weight
     if smoothing:
@@ -246,7 +245,7 @@ def categorical_cross_entropy(
     return finish(inputs.xp, reduce(inputs.xp, loss, reduction, counts=counts), inputs.out_dtype)
 
 
-def smoothing_vector(inputs: ClassInputs, weights: Array | None, smoothing: float) -> Array | None:
+def smoothing_vector(inputs: ClassInputs, weights: AnyArray | None, smoothing: float) -> AnyArray | None:
     """w_c s / C, the coefficients of log p_ic in the label-smoothing term (None without smoothing)."""
     if not smoothing or inputs.kind != "index":
         return None
@@ -262,8 +261,8 @@ def smoothing_vector(inputs: ClassInputs, weights: Array | None, smoothing: floa
 
 
 def cross_entropy_step(
-    inputs: ClassInputs, weights: Array | None, smoothing: float, terms: Any = None
-) -> tuple[Array, Array | None]:
+    inputs: ClassInputs, weights: AnyArray | None, smoothing: float, terms: Any = None
+) -> tuple[AnyArray, AnyArray | None]:
     """Per-pixel categorical cross-entropy (N, *spatial) and the counts its mean divides by.
 
     ``terms`` are the fused kernel's ``SoftmaxTerms`` (with the smoothing vector as

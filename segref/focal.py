@@ -26,8 +26,7 @@ from ._inputs import (
     softmax_terms,
 )
 from ._reduction import finish, reduce
-
-Array = Any
+from ._types import Array
 
 __all__ = ["binary_focal_loss", "focal_loss"]
 

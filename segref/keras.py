@@ -35,8 +35,7 @@ from typing import Any
 from . import _backend as B
 from . import _validation as V
 from ._reduction import finish, reduce
-
-Array = Any
+from ._types import AnyArray, Array
 
 EPSILON = 1e-7
 """Keras' fuzz factor, ``keras.config.epsilon()``."""
@@ -57,7 +56,7 @@ __all__ = [
 NAMES = ("y_pred", "y_true")
 
 
-def _check_axis(y_pred: Array, axis: Any) -> None:
+def _check_axis(y_pred: AnyArray, axis: Any) -> None:
     axes = axis if isinstance(axis, tuple) else (axis,)
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, int):
@@ -67,8 +66,8 @@ def _check_axis(y_pred: Array, axis: Any) -> None:
 
 
 def _start(
-    y_true: Array,
-    y_pred: Array,
+    y_true: AnyArray,
+    y_pred: AnyArray,
     reduction: str,
     axis: Any,
     *,
@@ -76,7 +75,7 @@ def _start(
     probabilities: str = "unit",
     labels: str = "unit",
     checks: V.ValueChecks | None = None,
-) -> tuple[Any, Array, Array]:
+) -> tuple[Any, AnyArray, AnyArray]:
     """Checks shared by every function; ``probabilities`` is what y_pred must hold without
     ``from_logits`` ("unit": values in [0, 1]; "renormalised": non-negative, a positive sum
     along ``axis``, which Keras divides by), ``labels`` what y_true holds ("unit" or "index").
@@ -121,19 +120,19 @@ def _start(
     return xp, B.to_float(xp, y_pred, dtype), y_true
 
 
-def _reduce(xp: Any, values: Array, reduction: str, out_dtype: Any, valid: Array | None = None) -> Array:
+def _reduce(xp: Any, values: AnyArray, reduction: str, out_dtype: Any, valid: AnyArray | None = None) -> AnyArray:
     """Keras' "sum_over_batch_size" is the mean, over the non-ignored values when ``valid`` is given."""
     counts = None if valid is None else B.to_float(xp, valid, values.dtype)
     mean_or_sum = "mean" if reduction == "sum_over_batch_size" else reduction
     return finish(xp, reduce(xp, values, mean_or_sum, counts=counts), out_dtype)
 
 
-def _smooth(y: Array, smoothing: float, classes: int) -> Array:
+def _smooth(y: AnyArray, smoothing: float, classes: int) -> AnyArray:
     smoothing = V.check_number("label_smoothing", smoothing, low=0.0, high=1.0)
     return y * (1.0 - smoothing) + smoothing / classes if smoothing else y
 
 
-def _clip(xp: Any, p: Array) -> Array:
+def _clip(xp: Any, p: AnyArray) -> AnyArray:
     return xp.clip(p, EPSILON, 1.0 - EPSILON)
 
 

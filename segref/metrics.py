@@ -15,16 +15,15 @@ import numpy as np
 from . import _backend as B
 from . import _validation as V
 from ._reduction import finish
+from ._types import AnyArray, Array
 from .overlap import check_overlap_options, counted_images, kept_classes, reduce_scores, score_from_statistics
-
-Array = Any
 
 __all__ = ["dice_score", "iou_score", "dice_from_jaccard", "jaccard_from_dice"]
 
 
 def _confusion(
-    pred: Array, target: Array, num_classes: Any, ignore_index: Any
-) -> tuple[Any, Array, Array, Array, Array]:
+    pred: AnyArray, target: AnyArray, num_classes: Any, ignore_index: Any
+) -> tuple[Any, AnyArray, AnyArray, AnyArray, AnyArray]:
     """Per-image (TP, FP, FN) of shape (N, C) from two integer label maps, and the map of counted pixels."""
     xp = V.check_library(pred, target)
     for name, x in (("pred", pred), ("target", target)):
@@ -60,15 +59,15 @@ def _confusion(
 
 def _hard_overlap(
     kind: str,
-    pred: Array,
-    target: Array,
+    pred: AnyArray,
+    target: AnyArray,
     *,
     num_classes: int,
     include_background: bool,
     ignore_index: int | None,
     per_image: bool,
     reduction: str,
-) -> Array:
+) -> AnyArray:
     V.check_reduction(reduction)
     ignore_index = V.check_ignore_index(ignore_index)
     xp, tp, fp, fn, valid = _confusion(pred, target, num_classes, ignore_index)

@@ -24,15 +24,14 @@ from . import _backend as B
 from . import _validation as V
 from ._inputs import ClassInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
-
-Array = Any
+from ._types import AnyArray, Array
 
 __all__ = ["soft_dice_coefficient", "dice_loss", "soft_jaccard_index", "jaccard_loss"]
 
 
 def overlap_statistics(
     inputs: ClassInputs, *, squared: bool, per_image: bool, distributed: bool = False, terms: Any = None
-) -> tuple[Array, Array, Array]:
+) -> tuple[AnyArray, AnyArray, AnyArray]:
     """(I, P, G) of shape (N, C), or (C,) when ``per_image`` is False.
 
     ``terms`` are the fused kernel's ``SoftmaxTerms`` (computed with ``overlap=True``),
@@ -70,7 +69,7 @@ def overlap_statistics(
     return intersection, pred_sum, target_sum
 
 
-def _counts(xp: Any, valid: Array | None, index: Array, dtype: Any) -> Array:
+def _counts(xp: Any, valid: AnyArray | None, index: AnyArray, dtype: Any) -> AnyArray:
     """How much each pixel counts: ``valid``, or ones shaped like the flat ``index`` map."""
     if valid is not None:
         return valid
@@ -79,14 +78,14 @@ def _counts(xp: Any, valid: Array | None, index: Array, dtype: Any) -> Array:
     return xp.ones(index.shape, dtype=dtype)
 
 
-def all_reduce_sum(values: Array) -> Array:
+def all_reduce_sum(values: AnyArray) -> AnyArray:
     """Sum over the ranks of the default process group, differentiably (each rank's gradient is summed too)."""
     import torch.distributed.nn.functional as distributed_functional
 
     return distributed_functional.all_reduce(values)
 
 
-def check_distributed(distributed: Any, per_image: bool, pred: Array) -> bool:
+def check_distributed(distributed: Any, per_image: bool, pred: AnyArray) -> bool:
     V.check_flag("distributed", distributed)
     if not distributed:
         return False
@@ -115,14 +114,14 @@ def overlap_scores(
     ignore_index: int | None = None,
     distributed: bool = False,
     terms: Any = None,
-) -> Array:
+) -> AnyArray:
     """Dice or Jaccard per (image, class), or per class, of the classes ``kept_classes`` keeps."""
     statistics = overlap_statistics(inputs, squared=squared, per_image=per_image, distributed=distributed, terms=terms)
     score = score_from_statistics(inputs.xp, kind, *statistics, smooth=smooth)
     return kept_classes(inputs.xp, score, include_background=include_background, ignore_index=ignore_index)
 
 
-def kept_classes(xp: Any, score: Array, *, include_background: bool, ignore_index: int | None) -> Array:
+def kept_classes(xp: Any, score: AnyArray, *, include_background: bool, ignore_index: int | None) -> AnyArray:
     """The class columns of ``score`` (last axis) that have a score: not class 0 without
     ``include_background``, and not a class named by ``ignore_index`` (no target pixel of it
     counts, so its score would be a constant)."""
@@ -145,7 +144,7 @@ def dropped_classes(num_classes: int, *, include_background: bool, ignore_index:
     return sorted(dropped)
 
 
-def counted_images(xp: Any, valid: Array | None, per_image: bool) -> Array | None:
+def counted_images(xp: Any, valid: AnyArray | None, per_image: bool) -> AnyArray | None:
     """(N, 1): 1 for an image with at least one counted pixel, 0 for one whose pixels are all
     ignored (per-image scores only; None when every image counts)."""
     if valid is None or not per_image:
@@ -157,7 +156,7 @@ def counted_images(xp: Any, valid: Array | None, per_image: bool) -> Array | Non
     )
 
 
-def reduce_scores(xp: Any, values: Array, reduction: str, images: Array | None, *, empty: float) -> Array:
+def reduce_scores(xp: Any, values: AnyArray, reduction: str, images: AnyArray | None, *, empty: float) -> AnyArray:
     """Reduce (image, class) scores, leaving out the images of ``counted_images`` that have no
     counted pixel; the mean of no score at all is ``empty`` (1 for a coefficient, 0 for a loss)."""
     if images is None or reduction == "none":
@@ -170,8 +169,8 @@ def reduce_scores(xp: Any, values: Array, reduction: str, images: Array | None, 
 
 
 def score_from_statistics(
-    xp: Any, kind: str, intersection: Array, pred_sum: Array, target_sum: Array, *, smooth: float
-) -> Array:
+    xp: Any, kind: str, intersection: AnyArray, pred_sum: AnyArray, target_sum: AnyArray, *, smooth: float
+) -> AnyArray:
     """Dice (2I + e) / (P + G + e) or Jaccard (I + e) / (P + G - I + e); 1 where the denominator is 0.
 
     The soft losses pass sums of probabilities; the hard metrics pass pixel counts
@@ -211,8 +210,8 @@ def check_overlap_options(
 def _overlap(
     kind: str,
     as_loss: bool,
-    pred: Array,
-    target: Array,
+    pred: AnyArray,
+    target: AnyArray,
     *,
     from_logits: bool,
     multilabel: bool,
@@ -224,7 +223,7 @@ def _overlap(
     axis: int,
     distributed: bool,
     reduction: str,
-) -> Array:
+) -> AnyArray:
     V.check_reduction(reduction)
     inputs = prepare_classes(
         pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
