@@ -17,8 +17,8 @@ Public API:
   ``"figures/focal-gamma-light.svg"``;
 - :func:`mask_example_scores`: the counts and scores printed in ``mask-example``.
 
-The MkDocs hook ``sitebuild/figure_hook.py`` publishes :func:`render_all`'s
-output; ``sitebuild/FIGURES.md`` lists the figures and how to embed them.
+The Markdown extension ``sitebuild.figure_embed`` embeds them in the pages;
+``sitebuild/FIGURES.md`` lists the figures and how to embed them.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects directly (no
 ``pyplot``), so no GUI backend is involved and nothing global is left behind;

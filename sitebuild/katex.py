@@ -1,23 +1,23 @@
-"""MkDocs hook: render math with KaTeX at build time, in-process, without Node.js.
+"""Markdown extension: render math with KaTeX at build time, in-process, without Node.js.
 
 Markdown math is produced by ``pymdownx.arithmatex`` with ``generic: true``::
 
     <span class="arithmatex">\\( ... \\)</span>     inline
     <div class="arithmatex">\\[ ... \\]</div>       display
 
-(docstrings rendered by mkdocstrings go through the same extensions). This hook
-replaces the body of every such element with KaTeX's HTML + MathML output, keeping
-the wrapping element and its ``arithmatex`` class. No math JavaScript runs in the
-browser: the page needs only ``katex.min.css`` and the KaTeX fonts, published under
-``assets/katex/`` as generated files (so ``mkdocs serve`` serves them too).
+Listed as ``sitebuild.katex`` under ``markdown_extensions`` in ``mkdocs.yml``, this
+extension replaces the body of every such element in the page's HTML (docstrings that
+mkdocstrings renders included) with KaTeX's HTML + MathML output, keeping the wrapping
+element and its ``arithmatex`` class. No math JavaScript runs in the browser: the page
+needs only ``katex.min.css`` and the KaTeX fonts, which the site serves from
+``docs/assets/katex/`` (``extra_css`` in ``mkdocs.yml``).
 
-KaTeX itself is vendored (``sitebuild/katex-0.19.1/``, its README says where from and
-how to upgrade) and runs in the QuickJS engine of the ``quickjs-ng`` package from PyPI
-(imported as ``quickjs``).
-A formula KaTeX cannot parse aborts the build with a :class:`KatexError` (a
-``PluginError``) naming the page, the nearest heading, the formula and KaTeX's
-message; KaTeX's "strict" diagnostics are logged as warnings, which
-``mkdocs build --strict`` turns into errors too.
+KaTeX itself is vendored (``sitebuild/katex-0.19.1/``; its README says where from, which
+files live under ``docs/assets/katex/`` and how to upgrade) and runs in the QuickJS engine
+of the ``quickjs-ng`` package from PyPI (imported as ``quickjs``). A formula KaTeX cannot
+parse, or one that trips KaTeX's "strict" diagnostics, stops the build with a
+:class:`KatexError` naming the page, the nearest heading, the formula and KaTeX's message,
+in every generator (MkDocs and Zensical alike).
 
 Pure functions for tests and scripts: :func:`render_formulas` and :func:`render_math_html`.
 """
@@ -26,43 +26,39 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 
-__all__ = ["KATEX_DIR", "KatexError", "KatexRenderer", "render_formulas", "render_math_html"]
+from sitebuild import DOCS_DIR, SiteCheckError, page_source
 
-log = logging.getLogger("mkdocs.plugins.sitebuild.katex")
+__all__ = ["ASSETS_DIR", "KATEX_DIR", "KatexError", "KatexRenderer", "render_formulas", "render_math_html"]
 
-#: The vendored KaTeX release.
+#: The vendored KaTeX release: the renderer, its original stylesheet, license and checksums.
 KATEX_DIR = Path(__file__).resolve().with_name("katex-0.19.1")
 
-#: Where the KaTeX stylesheet, fonts and license are published inside the site.
-ASSET_DIR = "assets/katex"
-CSS_URI = f"{ASSET_DIR}/katex.min.css"
+#: What the site serves of it: the stylesheet (woff2 sources only), the fonts and the license.
+ASSETS_DIR = DOCS_DIR / "assets" / "katex"
 
 INLINE_WRAP = ("\\(", "\\)")
 BLOCK_WRAP = ("\\[", "\\]")
 
-# Renders a JSON batch [[tex, display], ...] to a JSON list of {"html"} | {"error"},
-# each with the "strict" diagnostics KaTeX raised as "warnings".
+# Renders a JSON batch [[tex, display], ...] to a JSON list of {"html"} | {"error"}.
+# strict: "error" makes KaTeX's strict-mode diagnostics (e.g. a Unicode character in math
+# mode) errors as well.
 _RENDER_BATCH_JS = """
 (function (batch) {
   return JSON.stringify(JSON.parse(batch).map(function (item) {
-    var warnings = [];
     try {
       var html = katex.renderToString(item[0], {
-        displayMode: item[1], throwOnError: true, output: "htmlAndMathml",
-        strict: function (code, message) { warnings.push(message + " [" + code + "]"); return "ignore"; }
+        displayMode: item[1], throwOnError: true, output: "htmlAndMathml", strict: "error"
       });
-      return warnings.length ? {html: html, warnings: warnings} : {html: html};
+      return {html: html};
     } catch (error) {
       var message = String(error && error.message ? error.message : error);
       if (/stack overflow/i.test(message)) {
@@ -75,7 +71,7 @@ _RENDER_BATCH_JS = """
 """
 
 
-class KatexError(PluginError):
+class KatexError(SiteCheckError):
     """A formula could not be rendered, or KaTeX could not be loaded."""
 
 
@@ -83,7 +79,7 @@ class KatexRenderer:
     """KaTeX in a QuickJS context, loaded on first use.
 
     ``render()`` takes ``[(tex, display), ...]`` and returns one dict per formula:
-    ``{"html": ...}`` or ``{"error": ...}``, possibly with ``"warnings": [...]``.
+    ``{"html": ...}`` or ``{"error": ...}``.
     Results are cached for the life of the renderer (``mkdocs serve`` re-renders only
     formulas it has not seen).
     """
@@ -168,9 +164,6 @@ def render_formulas(formulas: Iterable[tuple[str, bool]], *, renderer: KatexRend
     ]
     if failures:
         raise KatexError(_format_failures(failures, ""))
-    for (tex, _), result in zip(items, results, strict=True):
-        for warning in result.get("warnings", ()):
-            log.warning("KaTeX: %s in formula: %s", warning, tex)
     return [result["html"] for result in results]
 
 
@@ -179,7 +172,10 @@ _OPEN_TAG = re.compile(
     r"<(?P<tag>[A-Za-z][A-Za-z0-9]*)\b(?=[^<>]*\sclass=\"(?:[^\"]*\s)?arithmatex(?:\s[^\"]*)?\")[^<>]*>"
 )
 _HEADING_ID = re.compile(r"<h[1-6]\b[^>]*\sid=\"([^\"]+)\"")
-_RENDERED = '<span class="katex'
+# KaTeX's output, marked for the search indexes (mkdocs-material's and Zensical's) to skip:
+# each formula would otherwise be indexed three times (glyphs, MathML, TeX annotation).
+_EXCLUDED_FROM_SEARCH = "<span data-search-exclude"
+_RENDERED = _EXCLUDED_FROM_SEARCH + ' class="katex'
 
 
 def _strip_wrap(body: str, wrap: tuple[str, str]) -> str | None:
@@ -202,7 +198,7 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
         tag = match.group("tag")
         body_start = match.end()
         if html.startswith(_RENDERED, body_start):
-            continue  # already rendered (hook applied twice)
+            continue  # already rendered (a docstring's math, rendered by mkdocstrings' own conversion)
         close = html.find(f"</{tag}>", body_start)
         body = html[body_start:close] if close != -1 else ""
         if close == -1 or "<" in body:
@@ -236,11 +232,9 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
 
     out: list[str] = []
     position = 0
-    for (start, end, tex, _), result in zip(spans, results, strict=True):
-        for warning in result.get("warnings", ()):
-            log.warning("%s: KaTeX: %s in formula: %s", source, warning, tex)
+    for (start, end, _, _), result in zip(spans, results, strict=True):
         out.append(html[position:start])
-        out.append(result["html"])
+        out.append(result["html"].replace("<span", _EXCLUDED_FROM_SEARCH, 1))
         position = end
     out.append(html[position:])
     return "".join(out)
@@ -251,84 +245,19 @@ def woff2_only(css: str) -> str:
     return re.sub(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
 
 
-# --------------------------------------------------------------------------- #
-# MkDocs hook events
-# --------------------------------------------------------------------------- #
-class _BuildState:
-    repo_root: Path = Path(__file__).resolve().parent.parent
-    formulas = 0
-    pages = 0
+class MathPostprocessor(Postprocessor):
+    def run(self, text: str) -> str:
+        if "arithmatex" not in text:
+            return text
+        return render_math_html(text, source=page_source(self.md))
 
 
-_state = _BuildState()
+class MathExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        _default.start()  # fail before any page is converted if KaTeX cannot load
+        # last: after raw HTML (30), mkdocstrings' output included, has been put back in place
+        md.postprocessors.register(MathPostprocessor(md), "segref_katex", 1)
 
 
-def on_config(config):
-    config_file = config.get("config_file_path")
-    _state.repo_root = Path(config_file).resolve().parent if config_file else Path.cwd().resolve()
-    _state.formulas = _state.pages = 0
-    if "pymdownx.arithmatex" in config["markdown_extensions"]:
-        if not (config.get("mdx_configs") or {}).get("pymdownx.arithmatex", {}).get("generic"):
-            raise PluginError(
-                "sitebuild/katex.py renders math at build time and needs "
-                "`pymdownx.arithmatex: {generic: true}` in mkdocs.yml"
-            )
-    _default.start()  # fail before any page is built if KaTeX cannot load
-    if CSS_URI not in config["extra_css"]:
-        config["extra_css"].insert(0, CSS_URI)
-    return config
-
-
-def on_files(files: Files, config) -> Files:
-    """Publish katex.min.css (woff2 sources only), its fonts and KaTeX's license under assets/katex/."""
-    css = woff2_only((KATEX_DIR / "katex.min.css").read_text(encoding="utf-8"))
-    published: dict[str, dict[str, Any]] = {
-        CSS_URI: {"content": css},
-        f"{ASSET_DIR}/LICENSE": {"abs_src_path": str(KATEX_DIR / "LICENSE")},
-    }
-    for reference in re.findall(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", css):
-        if re.match(r"^[a-z][a-z0-9+.-]*:|^//", reference, re.I):
-            raise PluginError(f"katex.min.css references an external resource: {reference}")
-        path = KATEX_DIR / reference
-        if not path.is_file():
-            raise PluginError(f"katex.min.css references {reference}, which is not in {KATEX_DIR}")
-        published[f"{ASSET_DIR}/{reference}"] = {"abs_src_path": str(path)}
-    for src_uri, source in published.items():
-        existing = files.get_file_from_path(src_uri)
-        if existing is not None:
-            log.warning("docs/%s is replaced by the copy from %s", src_uri, KATEX_DIR.name)
-            files.remove(existing)
-        files.append(File.generated(config, src_uri, **source))
-    return files
-
-
-def _source_label(page) -> str:
-    abs_src = getattr(page.file, "abs_src_path", None)
-    if abs_src:
-        try:
-            return Path(abs_src).resolve().relative_to(_state.repo_root).as_posix()
-        except ValueError:
-            return str(abs_src)
-    return page.file.src_uri
-
-
-@event_priority(-50)  # late: after the search plugin has indexed the page
-def on_page_context(context, *, page, config, nav):
-    """Render the page's math just before its template is rendered.
-
-    This runs after every ``on_page_content`` (so mkdocstrings output is included) and
-    after the search plugin indexed ``page.content``, so the search index holds the TeX
-    source of formulas instead of KaTeX's glyphs.
-    """
-    html = page.content
-    if not html or "arithmatex" not in html:
-        return context
-    _state.formulas += len(_OPEN_TAG.findall(html))
-    _state.pages += 1
-    page.content = render_math_html(html, source=_source_label(page))
-    return context
-
-
-def on_post_build(config) -> None:
-    if _state.pages:
-        log.info("KaTeX %s rendered %d formula(s) on %d page(s)", _default.version, _state.formulas, _state.pages)
+def makeExtension(**kwargs: Any) -> MathExtension:
+    return MathExtension(**kwargs)

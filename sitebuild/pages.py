@@ -1,4 +1,4 @@
-"""Executable pages: the MkDocs hook that runs every page's code and checks its output.
+"""Executable pages: a Markdown extension that runs every page's code and checks its output.
 
 A page's fenced code blocks are run in order, in one namespace per page:
 
@@ -11,8 +11,11 @@ A page's fenced code blocks are run in order, in one namespace per page:
 - ```` ```python markdown ```` blocks are executed and replaced by what they print,
   which is read as Markdown (the Benchmarks page renders its committed JSON so).
 
-The same function is called by ``tests/test_pages.py``, so ``pytest`` checks the
-pages too, without building the site.
+Listed as ``sitebuild.pages`` under ``markdown_extensions`` in ``mkdocs.yml``, it runs
+before the fenced-code extensions in every generator that renders with Python-Markdown
+(``mkdocs build``/``serve``, ``zensical build``); a failure raises
+:class:`~sitebuild.SiteCheckError` and stops the build. ``tests/test_pages.py`` calls
+:func:`run_page` on every page, so ``pytest`` checks the pages too, without building the site.
 """
 
 from __future__ import annotations
@@ -20,21 +23,17 @@ from __future__ import annotations
 import contextlib
 import doctest
 import io
-import logging
 import re
-import sys
 import textwrap
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # pages may import sitebuild.figures, as the build does
-    sys.path.insert(0, str(REPO_ROOT))
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
 
-log = logging.getLogger("mkdocs.plugins.segref.pages")
+from sitebuild import SiteCheckError, page_source
 
 FENCE = re.compile(
     r"^(?P<indent>[ ]*)(?P<fence>`{3,})[ ]*(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ ]*$",
@@ -175,16 +174,30 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
     return result
 
 
-def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    from mkdocs.exceptions import PluginError
+class PagePreprocessor(Preprocessor):
+    """Runs the page's code blocks; replaces the page by what :func:`run_page` returns."""
 
-    source = f"docs/{page.file.src_uri}"
-    result = run_page(markdown, source=source)
-    if result.failures:
-        raise PluginError(f"executable page {source} failed:\n\n" + "\n\n".join(result.failures))
-    if result.blocks:
-        log.info(
-            f"{source}: {result.blocks} code blocks, {result.examples} examples checked"
-            + (f", {len(result.skipped)} skipped (no CUDA)" if result.skipped else "")
-        )
-    return result.markdown
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        self.md.segref_page_source = None  # type: ignore[attr-defined]  # a Markdown instance may be reused
+        source = page_source(self.md, text)
+        self.md.segref_page_source = source  # type: ignore[attr-defined]  # named in later extensions' errors
+        if not any(_RUNNABLE.match(m.group("info")) for m in FENCE.finditer(text)):
+            return lines
+        result = run_page(text, source=source)
+        if result.failures:
+            raise SiteCheckError(f"executable page {source} failed:\n\n" + "\n\n".join(result.failures))
+        return result.markdown.split("\n")
+
+
+_RUNNABLE = re.compile(r"python\s+(?:exec|markdown)\b|pycon\b")
+
+
+class PageExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        # after whitespace normalisation (30) and snippets (32), before fenced code (25)
+        md.preprocessors.register(PagePreprocessor(md), "segref_pages", 29)
+
+
+def makeExtension(**kwargs: Any) -> PageExtension:
+    return PageExtension(**kwargs)

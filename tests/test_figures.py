@@ -1,4 +1,4 @@
-"""Tests of the build-time figures (sitebuild/figures.py) and their MkDocs hook."""
+"""Tests of the build-time figures (sitebuild/figures.py) and the Markdown extension that embeds them."""
 
 from __future__ import annotations
 
@@ -100,18 +100,35 @@ def test_mask_example_scores_match_the_hand_formulas():
     assert s["iou"] == pytest.approx(tp / (tp + fp + fn), abs=1e-12)
 
 
-def test_hook_publishes_the_svgs_in_a_mkdocs_build(tmp_path):
-    """A minimal site whose only hook is figure_hook.py: the SVGs land under site/figures/."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+def test_the_extension_embeds_each_figure_in_its_theme():
+    """``![..](../figures/NAME-THEME.svg#only-THEME)`` becomes that SVG as a data: URI, fragment kept."""
+    import base64
+    import re
 
-    hook = Path(__file__).resolve().parents[1] / "sitebuild" / "figure_hook.py"
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("![x](figures/dice-overlap-light.svg#only-light)\n", encoding="utf-8")
-    (tmp_path / "mkdocs.yml").write_text(f"site_name: t\nhooks:\n  - {hook.as_posix()}\n", encoding="utf-8")
-    config = load_config(str(tmp_path / "mkdocs.yml"), strict=True)
-    build(config)
-    site = tmp_path / "site" / "figures"
-    names = {p.name for p in site.glob("*.svg")}
-    assert names == {f"{name}-{theme}.svg" for name in figures.FIGURES for theme in ("light", "dark")}
-    assert (site / "focal-gamma-dark.svg").read_bytes().startswith(b"<?xml")
+    import markdown
+
+    md = markdown.Markdown(extensions=["attr_list", "md_in_html", "sitebuild.figure_embed"])
+    html = md.convert(
+        '<figure markdown="span">\n  ![Dice](../figures/dice-overlap-light.svg#only-light)\n'
+        "  ![Dice](../figures/dice-overlap-dark.svg#only-dark)\n</figure>\n\n![other](picture.png)\n"
+    )
+    sources = re.findall(r'src="([^"]+)"', html)
+    assert len(sources) == 3 and sources[2] == "picture.png"
+    for source, theme in zip(sources[:2], ("light", "dark"), strict=True):
+        payload, fragment = source.removeprefix("data:image/svg+xml;base64,").split("#")
+        assert fragment == f"only-{theme}"
+        assert base64.b64decode(payload) == figures.render_svg("dice-overlap", theme)
+
+
+def test_the_extension_stops_on_an_unknown_figure_or_a_failed_check(monkeypatch):
+    import markdown
+
+    from sitebuild import SiteCheckError, figure_embed
+
+    with pytest.raises(SiteCheckError, match="no figure named 'nope'"):
+        markdown.Markdown(extensions=["sitebuild.figure_embed"]).convert("![x](figures/nope-light.svg)\n")
+    monkeypatch.setattr(figure_embed, "_cache", {"mtime": None, "svgs": {}})
+    original = segref.binary_focal_loss
+    monkeypatch.setattr(segref, "binary_focal_loss", lambda *args, **kwargs: original(*args, **kwargs) * 1.1)
+    with pytest.raises(SiteCheckError, match="figure 'focal-gamma' .dark.: .*gamma=0"):
+        markdown.Markdown(extensions=["sitebuild.figure_embed"]).convert("![x](figures/focal-gamma-dark.svg)\n")

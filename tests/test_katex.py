@@ -1,4 +1,4 @@
-"""Tests of the server-side KaTeX hook (sitebuild/katex.py), via its pure functions.
+"""Tests of the build-time KaTeX extension (sitebuild/katex.py), via its pure functions and Python-Markdown.
 
 KaTeX is vendored (sitebuild/katex-0.19.1) and runs in QuickJS: no Node.js.
 """
@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from sitebuild import SiteCheckError
+
 try:
     from sitebuild import katex
 except ImportError:  # pytest run without the repository root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from sitebuild import katex
-
-from mkdocs.exceptions import PluginError
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_valid_formula_renders_html_and_mathml(renderer):
 def test_unterminated_group_raises_with_formula(renderer):
     with pytest.raises(katex.KatexError) as excinfo:
         katex.render_formulas([(r"x^2", False), (r"\frac{1}{", False)], renderer=renderer)
-    assert isinstance(excinfo.value, PluginError)  # aborts an mkdocs build
+    assert isinstance(excinfo.value, SiteCheckError)  # stops the build
     message = str(excinfo.value)
     assert r"\frac{1}{" in message
     assert "KaTeX parse error" in message
@@ -62,8 +62,10 @@ def test_render_math_html_replaces_arithmatex_elements(renderer):
     )
     out = katex.render_math_html(html, source="docs/test.md", renderer=renderer)
     assert out.count('class="katex"') == 2
-    assert out.startswith('<h2 id="intro">Intro</h2>\n<p>Inline <span class="arithmatex"><span class="katex">')
-    assert '<div class="arithmatex"><span class="katex-display">' in out
+    assert out.startswith(
+        '<h2 id="intro">Intro</h2>\n<p>Inline <span class="arithmatex"><span data-search-exclude class="katex">'
+    )
+    assert '<div class="arithmatex"><span data-search-exclude class="katex-display">' in out
     assert "<mo>&lt;</mo>" in out  # HTML entities were unescaped before KaTeX saw the TeX
     assert "<code>\\(not math\\)</code>" in out
     # idempotent: already rendered elements are left alone
@@ -81,14 +83,19 @@ def test_render_math_html_error_names_page_formula_and_heading(renderer):
 
 
 def test_the_vendored_files_are_the_pinned_release():
-    """SHA256SUMS records the files of katex@0.19.1; a changed or missing file is noticed."""
+    """SHA256SUMS records the files of katex@0.19.1 (the stylesheet as served); a changed or missing file is noticed."""
     import hashlib
 
+    root = katex.KATEX_DIR.parents[1]
     sums = (katex.KATEX_DIR / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) >= 20 and (katex.KATEX_DIR / "LICENSE").read_text().startswith("The MIT License")
+    assert len(sums) == 23 and (katex.ASSETS_DIR / "LICENSE").read_text().startswith("The MIT License")
     for line in sums:
         digest, name = line.split(maxsplit=1)
-        assert hashlib.sha256((katex.KATEX_DIR / name).read_bytes()).hexdigest() == digest, name
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
+    served = {p.relative_to(root).as_posix() for p in katex.ASSETS_DIR.rglob("*") if p.is_file()}
+    assert served == {name for _, name in (line.split(maxsplit=1) for line in sums)} - {
+        f"sitebuild/{katex.KATEX_DIR.name}/katex.min.js"
+    }, "docs/assets/katex/ holds exactly the checked files"
 
 
 def test_renderer_reports_the_vendored_version(renderer):
@@ -96,10 +103,48 @@ def test_renderer_reports_the_vendored_version(renderer):
 
 
 def test_the_stylesheet_keeps_only_woff2_sources():
-    css = katex.woff2_only((katex.KATEX_DIR / "katex.min.css").read_text())
+    css = (katex.ASSETS_DIR / "katex.min.css").read_text()
+    assert katex.woff2_only(css) == css
     referenced = set(re.findall(r"url\((fonts/[^)]+)\)", css))
-    assert referenced and all(name.endswith(".woff2") for name in referenced)
-    assert all((katex.KATEX_DIR / name).is_file() for name in referenced)
+    assert len(referenced) == 20 and all(name.endswith(".woff2") for name in referenced)
+    assert all((katex.ASSETS_DIR / name).is_file() for name in referenced)
+    assert not re.search(r"url\(\s*['\"]?(?:[a-z]+:|//)", css), "no resource from another host"
+
+
+def test_woff2_only_drops_the_other_formats():
+    rule = 'src:url(fonts/A.woff2) format("woff2"),url(fonts/A.woff) format("woff"),url(fonts/A.ttf) format("truetype")'
+    assert katex.woff2_only(rule) == 'src:url(fonts/A.woff2) format("woff2")'
+
+
+def test_strict_mode_diagnostics_fail_too(renderer):
+    with pytest.raises(katex.KatexError, match="strict|Unicode|unicode"):
+        katex.render_formulas([("é", False)], renderer=renderer)
+
+
+def test_the_extension_renders_page_math_and_stops_on_a_broken_formula():
+    import markdown
+
+    md = markdown.Markdown(
+        extensions=["pymdownx.arithmatex", "sitebuild.katex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    html = md.convert("Inline $x^2$ and\n\n$$\n\\frac{a}{b}\n$$\n")
+    assert (
+        html.count('class="katex">') == 2 and "katex-display" in html and "\\frac" not in html.split("<annotation")[0]
+    )
+    with pytest.raises(katex.KatexError, match=r"\\frac\{a\}\{b"):
+        markdown.Markdown(
+            extensions=["pymdownx.arithmatex", "sitebuild.katex"],
+            extension_configs={"pymdownx.arithmatex": {"generic": True}},
+        ).convert("$$\n\\frac{a}{b\n$$\n")
+
+
+def test_math_without_generic_arithmatex_is_an_error():
+    import markdown
+
+    md = markdown.Markdown(extensions=["pymdownx.arithmatex", "sitebuild.katex"])
+    with pytest.raises(katex.KatexError, match="generic"):
+        md.convert("Inline $x^2$.\n")
 
 
 def test_rendering_needs_no_program_on_path():

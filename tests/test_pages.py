@@ -1,7 +1,8 @@
 """The documentation pages are tests: every page's code runs and its shown output is checked.
 
-The same runner is the MkDocs hook (sitebuild/pages.py), so `pytest` fails exactly
-when `mkdocs build --strict` would fail on a page's code.
+The same runner is the Markdown extension sitebuild.pages that both site generators run,
+so `pytest` fails exactly when `mkdocs build --strict` or `zensical build` would fail on a
+page's code.
 """
 
 from __future__ import annotations
@@ -100,3 +101,25 @@ def test_cuda_blocks_run_where_cuda_exists(monkeypatch):
 def test_number_checker(want, got, ok):
     checker = NumberChecker()
     assert checker.check_output(want + "\n", got + "\n", doctest.ELLIPSIS) is ok
+
+
+def test_the_extension_runs_the_page_and_stops_the_conversion_on_a_failure():
+    import markdown
+
+    from sitebuild import SiteCheckError
+
+    md = markdown.Markdown(extensions=["pymdownx.superfences", "sitebuild.pages"])
+    html = md.convert("# T\n\n```python exec\nx = 20\n```\n\n```pycon\n>>> x + 1\n21\n```\n")
+    assert "exec" not in html and html.count("<pre>") == 2 and ">21</span>" in html
+    with pytest.raises(SiteCheckError, match=r"the page titled 'T'[\s\S]*Expected:\s+22\s+Got:\s+21"):
+        markdown.Markdown(extensions=["sitebuild.pages"]).convert("# T\n\n```pycon\n>>> 20 + 1\n22\n```\n")
+
+
+def test_the_extension_names_a_page_of_docs_by_its_path():
+    import markdown
+
+    from sitebuild import page_source
+
+    md = markdown.Markdown(extensions=["sitebuild.pages"])
+    md.convert((DOCS / "index.md").read_text(encoding="utf-8"))
+    assert page_source(md) == "docs/index.md"
