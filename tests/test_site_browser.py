@@ -1,10 +1,11 @@
 """Browser test of the BUILT reference site, offline, in headless Chromium.
 
-The site is built once per session (``mkdocs build --strict`` into a temporary
-directory; set ``SEGREF_SITE_DIR`` to test an already-built site instead),
-served on 127.0.0.1 by Python's ``http.server`` and opened in the system
-Chromium through Playwright (sync API).  The home page and every page reachable
-through the primary navigation are checked for:
+The site is built once per session by each generator of ``GENERATORS``, from the same
+sources: ``mkdocs build --strict`` (mkdocs-material) and ``zensical build --strict``, into
+temporary directories; every test runs on both outputs. Set ``SEGREF_SITE_DIR`` to test an
+already-built site instead. Each site is served on 127.0.0.1 by Python's ``http.server``
+and opened in the system Chromium through Playwright (sync API).  The home page and every
+page reachable through the primary navigation are checked for:
 
 * HTTP 200, no console errors, no uncaught page errors;
 * no request to any host other than 127.0.0.1 -- such requests are aborted
@@ -16,7 +17,8 @@ through the primary navigation are checked for:
   ``#only-dark`` pair;
 * every same-site link answers 200 and every ``#fragment`` exists on its page
   (external links are allowed, but never requested);
-* search works offline (``SEARCH_EXPECTATIONS``).
+* search works offline (``SEARCH_EXPECTATIONS``), through each theme's own search
+  box (``SEARCH_UI``: Zensical's opens a dialog in a shadow root).
 
 Requirements: Chromium at /usr/bin/chromium (``apt-get install -y chromium``;
 ``SEGREF_CHROMIUM`` names another Chromium/Chrome binary) and the ``playwright``
@@ -33,7 +35,6 @@ import io
 import os
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
+from site_generators import GENERATORS, build
 
 #: search term -> page (path relative to the site root) one result must link to
 SEARCH_EXPECTATIONS: dict[str, str] = {
@@ -89,30 +91,22 @@ sync_api = pytest.importorskip(
 # --------------------------------------------------------------------------- #
 # Build and serve the site
 # --------------------------------------------------------------------------- #
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", params=[None] if os.environ.get("SEGREF_SITE_DIR") else GENERATORS)
+def site_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     prebuilt = os.environ.get("SEGREF_SITE_DIR")
     if prebuilt:
         path = Path(prebuilt).resolve()
         if not (path / "index.html").is_file():
             pytest.fail(f"SEGREF_SITE_DIR={prebuilt}: no index.html there", pytrace=False)
         return path
-    out = tmp_path_factory.mktemp("site")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
+    out = tmp_path_factory.mktemp(f"site-{request.param}")
     try:
-        proc = subprocess.run(
-            cmd,
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT_S,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        )
+        proc = build(request.param, out, timeout=BUILD_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"`{' '.join(cmd)}` timed out after {exc.timeout} s", pytrace=False)
+        pytest.fail(f"`{request.param} build` timed out after {exc.timeout} s", pytrace=False)
     if proc.returncode != 0:
         pytest.fail(
-            f"`{' '.join(cmd)}` failed (exit code {proc.returncode}) in {REPO_ROOT}:\n{proc.stderr}{proc.stdout}",
+            f"`{' '.join(map(str, proc.args))}` failed (exit code {proc.returncode}):\n{proc.stderr}{proc.stdout}",
             pytrace=False,
         )
     return out
@@ -355,6 +349,7 @@ JS_IMAGES = """async () => {
 
 JS_PAGE_FACTS = """(navSelector) => ({
   title: document.title,
+  generator: document.querySelector('meta[name="generator"]')?.content || '',
   config: JSON.parse(document.getElementById('__config')?.textContent || '{}'),
   nav: Array.from(document.querySelectorAll(navSelector))
     .filter(a => !a.closest('.md-nav--secondary'))
@@ -381,6 +376,7 @@ class SiteReport:
     base_url: str
     pages: dict[str, PageReport]  # URL -> report, in nav order (home first)
     features: list[str]  # theme.features, from the home page's __config
+    generator: str = ""  # the home page's <meta name="generator">, e.g. "zensical-0.0.73"
 
     def rel(self, url: str) -> str:
         return "/" + url[len(self.base_url) :] if url.startswith(self.base_url) else url
@@ -399,6 +395,7 @@ def site(site_browser: SiteBrowser) -> SiteReport:
     queue = [base]
     pages: dict[str, PageReport] = {}
     features: list[str] = []
+    generator = ""
     rec.take()
     while queue:
         url = queue.pop(0)
@@ -407,7 +404,7 @@ def site(site_browser: SiteBrowser) -> SiteReport:
         report = pages[url] = PageReport(url, response.status if response else None)
         facts = page.evaluate(JS_PAGE_FACTS, NAV_LINKS)
         if url == base:
-            features = facts["config"].get("features", [])
+            features, generator = facts["config"].get("features", []), facts["generator"]
         report.title = facts["title"]
         report.links = facts["links"]
         report.ids = set(facts["ids"])
@@ -418,7 +415,7 @@ def site(site_browser: SiteBrowser) -> SiteReport:
             target = urldefrag(href)[0]
             if target.startswith(base) and target not in pages and target not in queue:
                 queue.append(target)
-    return SiteReport(base, pages, features)
+    return SiteReport(base, pages, features, generator)
 
 
 # --------------------------------------------------------------------------- #
@@ -604,34 +601,61 @@ def test_instant_navigation_keeps_math_rendered(site: SiteReport, site_browser: 
         )
 
 
+@dataclass(frozen=True)
+class SearchUI:
+    opener: str  # what to click to type a query
+    results_root: str  # selector found only in the (shadow) root that holds the results
+    result_links: str  # result links, inside that root
+
+
+#: each theme's search box; Zensical's renders its dialog in a shadow root
+SEARCH_UI = {
+    "mkdocs": SearchUI("input.md-search__input", ".md-search-result", ".md-search-result__item a[href]"),
+    "zensical": SearchUI("button.md-search__button", 'input[aria-controls$="-results"]', "a[href]"),
+}
+
+JS_SEARCH_RESULTS = """([rootSelector, linkSelector]) => {
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++)
+    roots[i].querySelectorAll('*').forEach(el => { if (el.shadowRoot) roots.push(el.shadowRoot); });
+  return roots.filter(root => root.querySelector(rootSelector))
+    .flatMap(root => Array.from(root.querySelectorAll(linkSelector), a => a.href));
+}"""
+
+
+def _search_ui(generator: str) -> SearchUI:
+    name = generator.split("-")[0].split(",")[0]
+    if name not in SEARCH_UI:
+        pytest.fail(f"no search UI known for the generator {generator!r}: add it to SEARCH_UI", pytrace=False)
+    return SEARCH_UI[name]
+
+
 @pytest.mark.parametrize(("term", "expected"), sorted(SEARCH_EXPECTATIONS.items()))
 def test_search_works_offline(site: SiteReport, site_browser: SiteBrowser, term: str, expected: str) -> None:
     page, rec = site_browser.page, site_browser.recorder
+    ui = _search_ui(site.generator)
     expected_url = urljoin(site.base_url, expected)
     rec.take()
     rec.label = f"/ (searching {term!r})"
     page.goto(site.base_url, wait_until="networkidle")
-    page.locator("input.md-search__input").click()
+    page.locator(ui.opener).click()
     page.keyboard.type(term, delay=20)
+    selectors = [ui.results_root, ui.result_links]
     try:
         page.wait_for_function(
-            """(expected) => Array.from(document.querySelectorAll('.md-search-result__item a[href]'))
-                 .some(a => { const u = new URL(a.href); return u.origin + u.pathname === expected; })""",
-            arg=expected_url,
+            f"""([selectors, expected]) => ({JS_SEARCH_RESULTS})(selectors)
+                 .some(href => {{ const u = new URL(href); return u.origin + u.pathname === expected; }})""",
+            arg=[selectors, expected_url],
         )
         found = True
     except sync_api.TimeoutError:
         found = False
     problems = rec.take()
     if not found:
-        hrefs = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.md-search-result__item a[href]'), a => a.href)"
-        )
-        status = page.locator(".md-search-result__meta").all_inner_texts()
+        hrefs = page.evaluate(JS_SEARCH_RESULTS, selectors)
         pytest.fail(
-            f"search for {term!r}: no result links to /{expected} "
-            f"({'a page of the nav' if expected_url in site.pages else 'NOT a page of the nav'}); "
-            f"search says {status}; result pages: "
+            f"search for {term!r} ({site.generator}): no result links to /{expected} "
+            f"({'a page of the nav' if expected_url in site.pages else 'NOT a page of the nav'}); result pages: "
             f"{sorted({site.rel(_page_path(h)) for h in hrefs})}" + ("\n" + "\n".join(problems) if problems else ""),
             pytrace=False,
         )
