@@ -39,7 +39,7 @@ from sitebuild import DOCS_DIR, SiteCheckError, page_source
 
 __all__ = ["ASSETS_DIR", "KATEX_DIR", "KatexError", "KatexRenderer", "render_formulas", "render_math_html"]
 
-#: The vendored KaTeX release: the renderer, its original stylesheet, license and checksums.
+#: The vendored KaTeX release: the renderer (katex.min.js), its README and the checksums of every file.
 KATEX_DIR = Path(__file__).resolve().with_name("katex-0.19.1")
 
 #: What the site serves of it: the stylesheet (woff2 sources only), the fonts and the license.
