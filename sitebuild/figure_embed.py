@@ -17,12 +17,12 @@ after changing ``segref`` itself, restart it).
 
 from __future__ import annotations
 
-import base64
 import importlib
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
@@ -51,8 +51,15 @@ def figure_svg(name: str, theme: str) -> bytes:
     return _cache["svgs"][key]
 
 
+#: left as they are in the data: URI; everything else (``#``, ``%``, quotes, angle brackets,
+#: newlines, which URL parsers drop) is percent-encoded. Unlike base64, the SVG's text stays
+#: text, so the page compresses about as well as separate SVG files would (a third smaller
+#: than base64 over gzip).
+URI_SAFE = " !$&'()*+,-./:;=?@_~"
+
+
 def data_uri(svg: bytes) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return "data:image/svg+xml;charset=utf-8," + quote(svg.decode("utf-8"), safe=URI_SAFE)
 
 
 class FigureTreeprocessor(Treeprocessor):

@@ -102,8 +102,8 @@ def test_mask_example_scores_match_the_hand_formulas():
 
 def test_the_extension_embeds_each_figure_in_its_theme():
     """``![..](../figures/NAME-THEME.svg#only-THEME)`` becomes that SVG as a data: URI, fragment kept."""
-    import base64
     import re
+    from urllib.parse import unquote
 
     import markdown
 
@@ -115,9 +115,9 @@ def test_the_extension_embeds_each_figure_in_its_theme():
     sources = re.findall(r'src="([^"]+)"', html)
     assert len(sources) == 3 and sources[2] == "picture.png"
     for source, theme in zip(sources[:2], ("light", "dark"), strict=True):
-        payload, fragment = source.removeprefix("data:image/svg+xml;base64,").split("#")
-        assert fragment == f"only-{theme}"
-        assert base64.b64decode(payload) == figures.render_svg("dice-overlap", theme)
+        payload, fragment = source.removeprefix("data:image/svg+xml;charset=utf-8,").split("#")
+        assert fragment == f"only-{theme}" and "\n" not in payload
+        assert unquote(payload).encode() == figures.render_svg("dice-overlap", theme)
 
 
 def test_the_extension_stops_on_an_unknown_figure_or_a_failed_check(monkeypatch):
