@@ -9,7 +9,7 @@ keyword-only. ``segref.keras`` reproduces Keras' numbers; ``segref.nn`` holds
 
 from . import keras as keras  # segref.nn needs torch and is imported on first use
 from . import testing as testing
-from ._types import Array
+from ._types import Array, ArrayInput
 from ._validation import value_checks, value_checks_enabled
 from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
@@ -28,6 +28,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Array",
+    "ArrayInput",
     "binary_cross_entropy",
     "binary_focal_loss",
     "categorical_cross_entropy",

@@ -1,4 +1,4 @@
-"""Array-library plumbing shared by every loss.
+"""AnyArray-library plumbing shared by every loss.
 
 Losses are written once against the Python array API standard (through
 ``array_api_compat``), so the same code runs on NumPy arrays and on PyTorch
@@ -17,10 +17,10 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-Array = Any
+from ._types import AnyArray
 
 
-def namespace(*arrays: Array) -> Any:
+def namespace(*arrays: AnyArray) -> Any:
     """Return the array-API namespace shared by ``arrays`` (NumPy or torch)."""
     if arrays and all(is_torch(x) for x in arrays):
         # the namespace array_namespace would return, without its generic dispatch (which torch.compile warns on)
@@ -30,22 +30,22 @@ def namespace(*arrays: Array) -> Any:
     return array_api_compat.array_namespace(*arrays)
 
 
-def is_torch(x: Array) -> bool:
+def is_torch(x: AnyArray) -> bool:
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(x, torch.Tensor)
 
 
-def is_numpy(x: Array) -> bool:
+def is_numpy(x: AnyArray) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
 
 
-def is_floating(x: Array) -> bool:
+def is_floating(x: AnyArray) -> bool:
     if is_torch(x):
         return x.is_floating_point()
     return np.issubdtype(x.dtype, np.floating)
 
 
-def is_supported_float(x: Array) -> bool:
+def is_supported_float(x: AnyArray) -> bool:
     """float16, float32 or float64 (and bfloat16 on torch): not float128, float8 or complex."""
     if is_torch(x):
         torch = _torch()
@@ -53,35 +53,35 @@ def is_supported_float(x: Array) -> bool:
     return x.dtype in (np.float16, np.float32, np.float64)
 
 
-def supported_floats(x: Array) -> str:
+def supported_floats(x: AnyArray) -> str:
     return "float16, bfloat16, float32 or float64" if is_torch(x) else "float16, float32 or float64"
 
 
-def is_integer(x: Array) -> bool:
+def is_integer(x: AnyArray) -> bool:
     if is_torch(x):
         return not x.is_floating_point() and not x.is_complex() and x.dtype != _torch().bool
     return np.issubdtype(x.dtype, np.integer)
 
 
-def is_bool(x: Array) -> bool:
+def is_bool(x: AnyArray) -> bool:
     if is_torch(x):
         return x.dtype == _torch().bool
     return x.dtype == np.bool_
 
 
-def isfinite(x: Array) -> Array:
+def isfinite(x: AnyArray) -> AnyArray:
     """Elementwise finiteness, with torch's own kernel for tensors (one operation, not four)."""
     return _torch().isfinite(x) if is_torch(x) else np.isfinite(x)
 
 
-def is_half(x: Array) -> bool:
+def is_half(x: AnyArray) -> bool:
     """True for 16-bit floats, which segref upcasts to float32 internally."""
     if is_torch(x):
         return x.dtype in (_torch().float16, _torch().bfloat16)
     return x.dtype == np.float16
 
 
-def machine_epsilon(x: Array) -> float:
+def machine_epsilon(x: AnyArray) -> float:
     """The spacing of floats near 1 in x's dtype (2**-7 for bfloat16, 2**-10 for float16, ...)."""
     if is_torch(x):
         return float(_torch().finfo(x.dtype).eps)
@@ -119,29 +119,29 @@ def _torch() -> Any:
     return torch
 
 
-def as_int64(x: Array) -> Array:
+def as_int64(x: AnyArray) -> AnyArray:
     """Labels as int64 (from bool, uint8, int32, ... or float), so index arithmetic cannot overflow."""
     return x.long() if is_torch(x) else x.astype(np.int64, copy=False)
 
 
-def device(x: Array) -> Any:
+def device(x: AnyArray) -> Any:
     return x.device if is_torch(x) else array_api_compat.device(x)
 
 
-def compute_dtype(xp: Any, pred: Array) -> Any:
+def compute_dtype(xp: Any, pred: AnyArray) -> Any:
     """Working precision: float32 for half inputs (their sums overflow), else pred's dtype."""
     return xp.float32 if is_half(pred) else pred.dtype
 
 
-def to_float(xp: Any, x: Array, dtype: Any) -> Array:
+def to_float(xp: Any, x: AnyArray, dtype: Any) -> AnyArray:
     return x if x.dtype == dtype else xp.astype(x, dtype)
 
 
-def scalar_like(xp: Any, value: float, like: Array) -> Array:
+def scalar_like(xp: Any, value: float, like: AnyArray) -> AnyArray:
     return xp.asarray(value, dtype=like.dtype, device=device(like))
 
 
-def softplus(xp: Any, z: Array) -> Array:
+def softplus(xp: Any, z: AnyArray) -> AnyArray:
     """log(1 + exp(z)), without overflow for any finite z."""
     if is_torch(z):
         # torch returns z itself above `threshold`; at 40 the neglected log1p(exp(-40)) = 4e-18
@@ -150,7 +150,7 @@ def softplus(xp: Any, z: Array) -> Array:
     return np.logaddexp(0.0, z)
 
 
-def sigmoid(xp: Any, z: Array) -> Array:
+def sigmoid(xp: Any, z: AnyArray) -> AnyArray:
     """1 / (1 + exp(-z)), with exp of a non-positive number only (finite value and gradient for every z)."""
     if is_torch(z):
         return _torch().sigmoid(z)
@@ -158,12 +158,12 @@ def sigmoid(xp: Any, z: Array) -> Array:
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def log_sigmoid(xp: Any, z: Array) -> Array:
+def log_sigmoid(xp: Any, z: AnyArray) -> AnyArray:
     """log(1 / (1 + exp(-z))) = -softplus(-z)."""
     return -softplus(xp, -z)
 
 
-def log_softmax(xp: Any, z: Array, axis: int) -> Array:
+def log_softmax(xp: Any, z: AnyArray, axis: int) -> AnyArray:
     """z - log(sum(exp(z))) along ``axis``, shifted by the maximum for stability."""
     if is_torch(z):
         return _torch().log_softmax(z, dim=axis)
@@ -188,7 +188,7 @@ def negligible(dtype: Any) -> float:
     return tiny**0.5
 
 
-def xlogy(xp: Any, y: Array, p: Array) -> Array:
+def xlogy(xp: Any, y: AnyArray, p: AnyArray) -> AnyArray:
     """y * log(p) with 0 * log 0 = 0, and a zero (not NaN) gradient wherever y = 0.
 
     When torch differentiates (``differentiating``), the value stays exact and the
@@ -204,7 +204,7 @@ def xlogy(xp: Any, y: Array, p: Array) -> Array:
     return xp.where(absent, xp.zeros_like(p), y * log_p)
 
 
-def power(xp: Any, base: Array, exponent: float) -> Array:
+def power(xp: Any, base: AnyArray, exponent: float) -> AnyArray:
     """base ** exponent for base >= 0 with 0 ** 0 = 1 and a finite gradient at base = 0.
 
     For 0 < exponent < 1 the derivative exponent * base**(exponent - 1) grows without bound
@@ -221,7 +221,7 @@ def power(xp: Any, base: Array, exponent: float) -> Array:
     return value
 
 
-def differentiating(x: Array) -> bool:
+def differentiating(x: AnyArray) -> bool:
     """Whether torch may differentiate through ``x``: it requires grad, a forward-mode dual
     level is open, or a ``torch.func`` transform is active."""
     if not is_torch(x):
@@ -237,20 +237,20 @@ def differentiating(x: Array) -> bool:
     return bool(stack_of()) if stack_of is not None else False
 
 
-def with_gradient_of(value: Array, surrogate: Array) -> Array:
+def with_gradient_of(value: AnyArray, surrogate: AnyArray) -> AnyArray:
     """``value`` exactly (a finite surrogate minus itself adds an exact 0), with the first and
     second derivatives of ``surrogate``."""
     return value.detach() + (surrogate - surrogate.detach())
 
 
-def take_class(xp: Any, x: Array, index: Array) -> Array:
+def take_class(xp: Any, x: AnyArray, index: AnyArray) -> AnyArray:
     """x[n, index[n, ...], ...]: the value of the class named by an integer map (class axis 1)."""
     if is_torch(x):
         return x.gather(1, index.unsqueeze(1)).squeeze(1)
     return np.take_along_axis(x, np.expand_dims(index, 1), axis=1)[:, 0]
 
 
-def class_sums(xp: Any, values: Array, labels: Array, num_classes: int) -> Array:
+def class_sums(xp: Any, values: AnyArray, labels: AnyArray, num_classes: int) -> AnyArray:
     """Per-image, per-class sums of ``values`` over the pixels where ``labels == c``.
 
     ``values`` and ``labels`` have shape (N, *spatial); the result has shape (N, C).
@@ -267,7 +267,7 @@ def class_sums(xp: Any, values: Array, labels: Array, num_classes: int) -> Array
     return sums.reshape(n, num_classes).astype(values.dtype, copy=False)
 
 
-def label_counts(labels: Array, num_classes: int, dtype: Any) -> Array:
+def label_counts(labels: AnyArray, num_classes: int, dtype: Any) -> AnyArray:
     """How many pixels of each image carry each class: (N, S) torch labels -> (N, C) counts.
 
     ``bincount`` without weights, about 3x faster than scattering ones on CPU; its
@@ -279,7 +279,7 @@ def label_counts(labels: Array, num_classes: int, dtype: Any) -> Array:
     return counts.reshape(n, num_classes).to(dtype)
 
 
-def confusion_counts(xp: Any, pred: Array, target: Array, valid: Array, num_classes: int) -> Array:
+def confusion_counts(xp: Any, pred: AnyArray, target: AnyArray, valid: AnyArray, num_classes: int) -> AnyArray:
     """Per-image confusion matrices (N, C, C) of two integer label maps; rows are targets."""
     n = pred.shape[0]
     pair = target * num_classes + pred

@@ -21,15 +21,14 @@ from typing import Any
 
 from . import _backend as B
 from . import _validation as V
-
-Array = Any
+from ._types import AnyArray
 
 
 @dataclass
 class BinaryInputs:
     xp: Any
-    pred: Array  # logits or probabilities, compute dtype
-    target: Array  # soft labels in [0, 1], compute dtype
+    pred: AnyArray  # logits or probabilities, compute dtype
+    target: AnyArray  # soft labels in [0, 1], compute dtype
     out_dtype: Any
     from_logits: bool
     pos_weight: Any = 1.0  # a number, or an array broadcasting against pred
@@ -37,8 +36,8 @@ class BinaryInputs:
 
 
 def prepare_binary(
-    pred: Array,
-    target: Array,
+    pred: AnyArray,
+    target: AnyArray,
     *,
     from_logits: bool,
     pos_weight: Any = None,
@@ -70,7 +69,7 @@ def prepare_binary(
 
 
 def binary_value_checks(
-    checks: V.ValueChecks, pred: Array, target: Array, *, from_logits: bool, reduced_loss: Array | None = None
+    checks: V.ValueChecks, pred: AnyArray, target: AnyArray, *, from_logits: bool, reduced_loss: AnyArray | None = None
 ) -> None:
     """Add the value checks of an element-wise pair to ``checks``.
 
@@ -100,7 +99,7 @@ def _pos_weight(inputs: BinaryInputs, pos_weight: Any, axis: Any, checks: V.Valu
     return xp.reshape(vector, shape)
 
 
-def _check_pred_values(checks: V.ValueChecks, pred: Array, from_logits: bool) -> None:
+def _check_pred_values(checks: V.ValueChecks, pred: AnyArray, from_logits: bool) -> None:
     span = V.value_range(pred)
     if from_logits:
         checks.finite("pred", pred, span)
@@ -111,19 +110,19 @@ def _check_pred_values(checks: V.ValueChecks, pred: Array, from_logits: bool) ->
 @dataclass
 class ClassInputs:
     xp: Any
-    scores: Array  # (N, C, *spatial): logits, or probabilities when not from_logits; compute dtype
+    scores: AnyArray  # (N, C, *spatial): logits, or probabilities when not from_logits; compute dtype
     from_logits: bool
     multilabel: bool
     kind: str  # "index" or "soft"
-    # Array is Any: None where noted
-    index: Array  # (N, *spatial) int64 map, ignored pixels replaced by class 0; None for a soft target
-    soft: Array  # (N, C, *spatial) soft / one-hot target; None for an index target
-    valid: Array  # (N, *spatial) 1 for counted pixels, 0 for ignored; None without ignore_index
+    # AnyArray is Any: None where noted
+    index: AnyArray  # (N, *spatial) int64 map, ignored pixels replaced by class 0; None for a soft target
+    soft: AnyArray  # (N, C, *spatial) soft / one-hot target; None for an index target
+    valid: AnyArray  # (N, *spatial) 1 for counted pixels, 0 for ignored; None without ignore_index
     num_classes: int
     out_dtype: Any
-    vectors: dict[str, Array | None] = field(default_factory=dict)
-    _log_probs: Array | None = field(default=None, repr=False)
-    _probs: Array | None = field(default=None, repr=False)
+    vectors: dict[str, AnyArray | None] = field(default_factory=dict)
+    _log_probs: AnyArray | None = field(default=None, repr=False)
+    _probs: AnyArray | None = field(default=None, repr=False)
 
     @property
     def fused(self) -> bool:
@@ -137,7 +136,7 @@ class ClassInputs:
         )
 
     @property
-    def log_probs(self) -> Array:
+    def log_probs(self) -> AnyArray:
         """log p (N, C, *spatial) from logits, computed once; None for probability inputs."""
         if self.from_logits and self._log_probs is None:
             z = self.scores
@@ -145,20 +144,20 @@ class ClassInputs:
         return self._log_probs
 
     @property
-    def probs(self) -> Array:
+    def probs(self) -> AnyArray:
         """p (N, C, *spatial), computed once."""
         if self._probs is None:
             self._probs = self.xp.exp(self.log_probs) if self.from_logits else self.scores
         return self._probs
 
 
-def _move_class_axis(xp: Any, x: Array, axis: int) -> Array:
+def _move_class_axis(xp: Any, x: AnyArray, axis: int) -> AnyArray:
     return x if axis == 1 else xp.moveaxis(x, axis, 1)
 
 
 def prepare_classes(
-    pred: Array,
-    target: Array,
+    pred: AnyArray,
+    target: AnyArray,
     *,
     from_logits: bool,
     axis: int,
@@ -225,7 +224,7 @@ def prepare_classes(
     return ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, pred.dtype, vectors)
 
 
-def probability_sum_tolerance(pred: Array, compute_eps: float, num_classes: int) -> float:
+def probability_sum_tolerance(pred: AnyArray, compute_eps: float, num_classes: int) -> float:
     """How far from 1 a sum of C probabilities may be: the rounding of the probabilities plus that of the sum.
 
     Rounding each p_c to pred's dtype moves it by at most p_c eps/2, so the sum by at most
@@ -238,7 +237,7 @@ def probability_sum_tolerance(pred: Array, compute_eps: float, num_classes: int)
     return max(floor, 2 * eps) + num_classes * compute_eps
 
 
-def _check_distribution(checks: V.ValueChecks, xp: Any, probs: Array, pred: Array, axis: int) -> None:
+def _check_distribution(checks: V.ValueChecks, xp: Any, probs: AnyArray, pred: AnyArray, axis: int) -> None:
     """Sums over classes equal 1 up to ``probability_sum_tolerance``."""
     sums = xp.sum(probs.detach() if B.is_torch(probs) else probs, axis=1)
     tolerance = probability_sum_tolerance(pred, B.machine_epsilon(probs), probs.shape[1])
@@ -253,20 +252,20 @@ def _check_distribution(checks: V.ValueChecks, xp: Any, probs: Array, pred: Arra
     checks.require((low >= 1 - tolerance) & (high <= 1 + tolerance), message)
 
 
-def class_weights_per_pixel(inputs: ClassInputs, weights: Array) -> Array:
+def class_weights_per_pixel(inputs: ClassInputs, weights: AnyArray) -> AnyArray:
     """w[y_i] for every pixel of an index target, shape (N, *spatial)."""
     xp = inputs.xp
     return xp.reshape(xp.take(weights, xp.reshape(inputs.index, (-1,)), axis=0), inputs.index.shape)
 
 
-def broadcast_class_vector(inputs: ClassInputs, vector: Array) -> Array:
+def broadcast_class_vector(inputs: ClassInputs, vector: AnyArray) -> AnyArray:
     """A (C,) vector reshaped to (1, C, 1, ...) against (N, C, *spatial)."""
     shape = (1, inputs.num_classes) + (1,) * (inputs.scores.ndim - 2)
     return inputs.xp.reshape(vector, shape)
 
 
 def softmax_terms(
-    inputs: ClassInputs, *, overlap: bool, class_vector: Array | None = None, log_terms: bool = True
+    inputs: ClassInputs, *, overlap: bool, class_vector: AnyArray | None = None, log_terms: bool = True
 ) -> Any:
     """The fused kernel's ``SoftmaxTerms`` for ``inputs.fused`` inputs; shapes (N, *spatial) and (N, C)."""
     from ._torch_kernels import SoftmaxTerms, softmax_index_terms
@@ -285,7 +284,7 @@ def softmax_terms(
     return SoftmaxTerms(log_p_true, weighted, terms.intersection, terms.pred_sum)
 
 
-def true_class_term(inputs: ClassInputs, coefficient: Any, terms: Any = None) -> Array:
+def true_class_term(inputs: ClassInputs, coefficient: Any, terms: Any = None) -> AnyArray:
     """a_i log p_{i, y_i} for an index target, shape (N, *spatial); 0 where a_i = 0."""
     xp = inputs.xp
     if terms is not None:
@@ -296,7 +295,7 @@ def true_class_term(inputs: ClassInputs, coefficient: Any, terms: Any = None) ->
     return B.xlogy(xp, coefficient * xp.ones_like(p_true), p_true)
 
 
-def class_term(inputs: ClassInputs, coefficient: Any) -> Array:
+def class_term(inputs: ClassInputs, coefficient: Any) -> AnyArray:
     """sum_c a_ic log p_ic, shape (N, *spatial); terms with a_ic = 0 count 0."""
     xp = inputs.xp
     if inputs.from_logits:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import _backend as B
+from ._types import AnyArray
 
-Array = Any
 
-
-def safe_divide(xp: Any, numerator: Array, denominator: Array, *, when_zero: float) -> Array:
+def safe_divide(xp: Any, numerator: AnyArray, denominator: AnyArray, *, when_zero: float) -> AnyArray:
     """numerator / denominator for a non-negative denominator, and ``when_zero`` (with a zero
     gradient) where it is 0. The value is exact; when torch differentiates, the derivatives
     are taken with the denominator raised to at least s = ``negligible`` (1.1e-19 in
@@ -26,7 +25,7 @@ def safe_divide(xp: Any, numerator: Array, denominator: Array, *, when_zero: flo
     return B.with_gradient_of(exact, xp.where(differentiable, bounded, xp.zeros_like(bounded)))
 
 
-def reduce(xp: Any, values: Array, reduction: str, *, counts: Array | None = None) -> Array:
+def reduce(xp: Any, values: AnyArray, reduction: str, *, counts: AnyArray | None = None) -> AnyArray:
     """Reduce per-element losses.
 
     ``mean`` is sum(values) / sum(counts) when ``counts`` is given (the weight or
@@ -42,7 +41,7 @@ def reduce(xp: Any, values: Array, reduction: str, *, counts: Array | None = Non
     return safe_divide(xp, xp.sum(values), xp.sum(counts), when_zero=0.0)
 
 
-def finish(xp: Any, value: Array, out_dtype: Any) -> Array:
+def finish(xp: Any, value: AnyArray, out_dtype: Any) -> AnyArray:
     """Cast back to the caller's dtype; NumPy scalars become 0-d arrays so the type is preserved."""
     value = B.to_float(xp, value, out_dtype)
     if B.is_numpy(value) or not hasattr(value, "ndim"):

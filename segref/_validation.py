@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import _backend as B
-
-Array = Any
+from ._types import AnyArray
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -105,12 +104,12 @@ class ValueChecks:
                 if not bool(ok):
                     raise ValueError(message())
 
-    def finite(self, name: str, x: Array, span: tuple[Array, Array]) -> None:
+    def finite(self, name: str, x: AnyArray, span: tuple[AnyArray, AnyArray]) -> None:
         """``x`` holds no NaN or infinity, given ``span = value_range(x)``."""
         low, high = span
         self.require(B.isfinite(low) & B.isfinite(high), lambda: _non_finite_message(name, x))
 
-    def finite_through(self, name: str, x: Array, total: Array) -> None:
+    def finite_through(self, name: str, x: AnyArray, total: AnyArray) -> None:
         """``x`` holds no NaN or infinity, read from ``total``: a sum of terms each of which is
         non-finite exactly where its element of ``x`` is (so no separate pass over ``x``)."""
 
@@ -121,7 +120,7 @@ class ValueChecks:
 
         self.require(B.isfinite(_host(total)), message)
 
-    def unit_interval(self, name: str, x: Array, span: tuple[Array, Array], what: str, hint: str = "") -> None:
+    def unit_interval(self, name: str, x: AnyArray, span: tuple[AnyArray, AnyArray], what: str, hint: str = "") -> None:
         """``x`` lies in [0, 1] (NaN fails too), given ``span = value_range(x)``."""
         low, high = span
 
@@ -133,21 +132,21 @@ class ValueChecks:
         self.require((low >= 0) & (high <= 1), message)
 
 
-def _host(x: Array) -> Array:
+def _host(x: AnyArray) -> AnyArray:
     return x.detach() if B.is_torch(x) else x
 
 
-def _all_finite(x: Array) -> bool:
+def _all_finite(x: AnyArray) -> bool:
     return bool(B.namespace(x).all(B.isfinite(_host(x))))
 
 
-def _non_finite_message(name: str, x: Array) -> str:
+def _non_finite_message(name: str, x: AnyArray) -> str:
     xp = B.namespace(x)
     bad = int(xp.sum(xp.astype(~xp.isfinite(_host(x)), xp.int64)))
     return f"{name} contains {bad} NaN or infinite value(s); expected finite values"
 
 
-def value_range(x: Array) -> tuple[Array, Array]:
+def value_range(x: AnyArray) -> tuple[AnyArray, AnyArray]:
     """(min, max) of ``x`` as 0-d arrays, in one pass on torch; NaN propagates to both."""
     x = _host(x)
     if B.is_torch(x):
@@ -161,7 +160,7 @@ def value_range(x: Array) -> tuple[Array, Array]:
     return np.min(x), np.max(x)
 
 
-def check_array(name: str, x: Array) -> None:
+def check_array(name: str, x: AnyArray) -> None:
     """A NumPy array or torch tensor of a supported dtype (no masked arrays, no float128, float8 or complex)."""
     if isinstance(x, np.ma.MaskedArray):
         raise TypeError(
@@ -180,7 +179,7 @@ def check_array(name: str, x: Array) -> None:
         )
 
 
-def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
+def check_library(pred: AnyArray, target: AnyArray, names: tuple[str, str] = ("pred", "target")) -> Any:
     """Both arrays NumPy or both torch tensors on the same device. Returns xp."""
     pred_name, target_name = names
     for name, x in ((pred_name, pred), (target_name, target)):
@@ -197,7 +196,7 @@ def check_library(pred: Array, target: Array, names: tuple[str, str] = ("pred", 
     return B.namespace(pred, target)
 
 
-def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> Any:
+def check_arrays(pred: AnyArray, target: AnyArray, names: tuple[str, str] = ("pred", "target")) -> Any:
     """Both arrays NumPy or both torch (same device); pred floating and non-empty. Returns xp."""
     xp = check_library(pred, target, names)
     pred_name, target_name = names
@@ -212,7 +211,7 @@ def check_arrays(pred: Array, target: Array, names: tuple[str, str] = ("pred", "
     return xp
 
 
-def check_finite(xp: Any, name: str, x: Array) -> None:
+def check_finite(xp: Any, name: str, x: AnyArray) -> None:
     if B.is_floating(x):
         finite = xp.isfinite(x.detach() if B.is_torch(x) else x)
         if not bool(xp.all(finite)):
@@ -220,7 +219,7 @@ def check_finite(xp: Any, name: str, x: Array) -> None:
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite values")
 
 
-def check_unit_interval(xp: Any, name: str, x: Array, what: str = "probabilities", hint: str = "") -> None:
+def check_unit_interval(xp: Any, name: str, x: AnyArray, what: str = "probabilities", hint: str = "") -> None:
     """Values in [0, 1]; reports the range found."""
     values = x.detach() if B.is_torch(x) else x
     if B.is_bool(values):
@@ -243,18 +242,18 @@ def check_flag(name: str, value: Any) -> None:
         raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
-def check_same_shape(pred: Array, target: Array, names: tuple[str, str] = ("pred", "target")) -> None:
+def check_same_shape(pred: AnyArray, target: AnyArray, names: tuple[str, str] = ("pred", "target")) -> None:
     if tuple(pred.shape) != tuple(target.shape):
         raise ValueError(f"{names[1]} must have the shape of {names[0]} {tuple(pred.shape)}, got {tuple(target.shape)}")
 
 
-def check_target_dtype(target: Array, name: str = "target") -> None:
+def check_target_dtype(target: AnyArray, name: str = "target") -> None:
     if not (B.is_floating(target) or B.is_integer(target) or B.is_bool(target)):
         raise TypeError(f"{name} must be a floating, integer or boolean array, got dtype {target.dtype}")
 
 
 def check_index_target(
-    xp: Any, target: Array, num_classes: int, ignore_index: int | None, name: str = "target"
+    xp: Any, target: AnyArray, num_classes: int, ignore_index: int | None, name: str = "target"
 ) -> None:
     """Class indices in [0, C) (or equal to ignore_index), checked now (metrics and segref.keras)."""
     values = B.as_int64(_host(target))
@@ -268,7 +267,7 @@ def check_index_target(
 
 
 def index_target_message(
-    xp: Any, target: Array, num_classes: int, ignore_index: int | None, name: str = "target"
+    xp: Any, target: AnyArray, num_classes: int, ignore_index: int | None, name: str = "target"
 ) -> str:
     values = B.as_int64(_host(target))
     if ignore_index is not None:
@@ -280,7 +279,7 @@ def index_target_message(
     return f"{name} holds class indices in [{low}, {high}]; expected {allowed}"
 
 
-def classify_target(pred: Array, target: Array, axis: int) -> str:
+def classify_target(pred: AnyArray, target: AnyArray, axis: int) -> str:
     """'index' for an integer class map without the class axis, 'soft' for a map shaped like pred."""
     index_shape = tuple(s for i, s in enumerate(pred.shape) if i != axis % pred.ndim)
     if tuple(target.shape) == tuple(pred.shape):
@@ -298,7 +297,7 @@ def classify_target(pred: Array, target: Array, axis: int) -> str:
     )
 
 
-def check_axis(pred: Array, axis: Any) -> int:
+def check_axis(pred: AnyArray, axis: Any) -> int:
     if not isinstance(axis, int) or isinstance(axis, bool):
         raise TypeError(f"axis must be an int, got {axis!r}")
     if pred.ndim < 2:
@@ -339,7 +338,9 @@ def check_number(name: str, value: Any, *, low: float, high: float = math.inf, l
     return number
 
 
-def check_class_vector(xp: Any, name: str, value: Any, num_classes: int, like: Array, checks: ValueChecks) -> Array:
+def check_class_vector(
+    xp: Any, name: str, value: Any, num_classes: int, like: AnyArray, checks: ValueChecks
+) -> AnyArray:
     """A per-class vector of length C with finite, non-negative entries, as an array like ``like``.
 
     A sequence of numbers or a NumPy array is checked in Python, on the host, before

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import _validation as V
 from ._inputs import BinaryInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
-from ._types import Array
+from ._types import Array, ArrayInput
 from .cross_entropy import binary_cross_entropy_step, cross_entropy_step, smoothing_vector
 from .overlap import (
     all_reduce_sum,
@@ -21,7 +21,7 @@ __all__ = ["dice_ce_loss"]
 
 def dice_ce_loss(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     dice_weight: float = 1.0,
@@ -32,7 +32,7 @@ def dice_ce_loss(
     include_background: bool = True,
     squared: bool = False,
     label_smoothing: float = 0.0,
-    class_weights: Array | None = None,
+    class_weights: ArrayInput | None = None,
     ignore_index: int | None = None,
     axis: int = 1,
     distributed: bool = False,

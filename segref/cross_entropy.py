@@ -25,18 +25,18 @@ from ._inputs import (
     true_class_term,
 )
 from ._reduction import finish, reduce
-from ._types import AnyArray, Array
+from ._types import AnyArray, Array, ArrayInput
 
 __all__ = ["binary_cross_entropy", "categorical_cross_entropy"]
 
 
 def binary_cross_entropy(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     label_smoothing: float = 0.0,
-    pos_weight: float | Array | None = None,
+    pos_weight: float | ArrayInput | None = None,
     axis: int = 1,
     reduction: str = "mean",
 ) -> Array:
@@ -150,11 +150,11 @@ def binary_cross_entropy_step(inputs: Any, smoothing: float, reduction: str) -> 
 
 def categorical_cross_entropy(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     label_smoothing: float = 0.0,
-    class_weights: Array | None = None,
+    class_weights: ArrayInput | None = None,
     ignore_index: int | None = None,
     axis: int = 1,
     reduction: str = "mean",

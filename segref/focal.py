@@ -26,14 +26,14 @@ from ._inputs import (
     softmax_terms,
 )
 from ._reduction import finish, reduce
-from ._types import Array
+from ._types import Array, ArrayInput
 
 __all__ = ["binary_focal_loss", "focal_loss"]
 
 
 def binary_focal_loss(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     gamma: float = 2.0,
@@ -120,11 +120,11 @@ def _alpha_pair(alpha: Any) -> tuple[float, float]:
 
 def focal_loss(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     gamma: float = 2.0,
-    alpha: float | Array | None = None,
+    alpha: float | ArrayInput | None = None,
     ignore_index: int | None = None,
     axis: int = 1,
     reduction: str = "mean",

@@ -35,7 +35,7 @@ from typing import Any
 from . import _backend as B
 from . import _validation as V
 from ._reduction import finish, reduce
-from ._types import AnyArray, Array
+from ._types import AnyArray, Array, ArrayInput
 
 EPSILON = 1e-7
 """Keras' fuzz factor, ``keras.config.epsilon()``."""
@@ -137,7 +137,7 @@ def _clip(xp: Any, p: AnyArray) -> AnyArray:
 
 
 def binary_crossentropy(
-    y_true: Array,
+    y_true: ArrayInput,
     y_pred: Array,
     *,
     from_logits: bool = False,
@@ -187,7 +187,7 @@ def binary_crossentropy(
 
 
 def categorical_crossentropy(
-    y_true: Array,
+    y_true: ArrayInput,
     y_pred: Array,
     *,
     from_logits: bool = False,
@@ -236,7 +236,7 @@ def categorical_crossentropy(
 
 
 def sparse_categorical_crossentropy(
-    y_true: Array,
+    y_true: ArrayInput,
     y_pred: Array,
     *,
     from_logits: bool = False,
@@ -325,7 +325,7 @@ def sparse_categorical_crossentropy(
     return _reduce(xp, values, reduction, y_pred.dtype, valid)
 
 
-def dice(y_true: Array, y_pred: Array, *, axis: int | tuple[int, ...] | None = None) -> Array:
+def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | None = None) -> Array:
     r"""Keras 3 ``keras.losses.dice``.
 
     $$
@@ -360,7 +360,7 @@ def dice(y_true: Array, y_pred: Array, *, axis: int | tuple[int, ...] | None = N
 
 
 def binary_focal_crossentropy(
-    y_true: Array,
+    y_true: ArrayInput,
     y_pred: Array,
     *,
     apply_class_balancing: bool = False,
@@ -423,7 +423,7 @@ def binary_focal_crossentropy(
 
 
 def categorical_focal_crossentropy(
-    y_true: Array,
+    y_true: ArrayInput,
     y_pred: Array,
     *,
     alpha: float = 0.25,

@@ -15,7 +15,7 @@ import numpy as np
 from . import _backend as B
 from . import _validation as V
 from ._reduction import finish
-from ._types import AnyArray, Array
+from ._types import AnyArray, Array, ArrayInput
 from .overlap import check_overlap_options, counted_images, kept_classes, reduce_scores, score_from_statistics
 
 __all__ = ["dice_score", "iou_score", "dice_from_jaccard", "jaccard_from_dice"]
@@ -89,7 +89,7 @@ def _hard_overlap(
 
 def dice_score(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     num_classes: int,
     include_background: bool = True,
@@ -144,7 +144,7 @@ def dice_score(
 
 def iou_score(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     num_classes: int,
     include_background: bool = True,

@@ -24,7 +24,7 @@ from . import _backend as B
 from . import _validation as V
 from ._inputs import ClassInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
-from ._types import AnyArray, Array
+from ._types import AnyArray, Array, ArrayInput
 
 __all__ = ["soft_dice_coefficient", "dice_loss", "soft_jaccard_index", "jaccard_loss"]
 
@@ -258,7 +258,7 @@ def _overlap(
 
 def soft_dice_coefficient(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     multilabel: bool = False,
@@ -359,7 +359,7 @@ def soft_dice_coefficient(
 
 def dice_loss(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     multilabel: bool = False,
@@ -453,7 +453,7 @@ def dice_loss(
 
 def soft_jaccard_index(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     multilabel: bool = False,
@@ -536,7 +536,7 @@ def soft_jaccard_index(
 
 def jaccard_loss(
     pred: Array,
-    target: Array,
+    target: ArrayInput,
     *,
     from_logits: bool,
     multilabel: bool = False,

@@ -18,8 +18,13 @@ def _run(*command: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     "command",
-    [("ruff", "check", *SOURCES), ("ruff", "format", "--check", *SOURCES), ("mypy",)],
-    ids=["ruff check", "ruff format", "mypy segref"],
+    [
+        ("ruff", "check", *SOURCES),
+        ("ruff", "format", "--check", *SOURCES),
+        ("mypy",),
+        ("mypy", "--warn-unused-ignores", "tests/typing_check.py"),
+    ],
+    ids=["ruff check", "ruff format", "mypy segref", "mypy public types"],
 )
 def test_clean(command):
     result = _run(*command)
