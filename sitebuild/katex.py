@@ -172,10 +172,14 @@ _OPEN_TAG = re.compile(
     r"<(?P<tag>[A-Za-z][A-Za-z0-9]*)\b(?=[^<>]*\sclass=\"(?:[^\"]*\s)?arithmatex(?:\s[^\"]*)?\")[^<>]*>"
 )
 _HEADING_ID = re.compile(r"<h[1-6]\b[^>]*\sid=\"([^\"]+)\"")
-# KaTeX's output, marked for the search indexes (mkdocs-material's and Zensical's) to skip:
-# each formula would otherwise be indexed three times (glyphs, MathML, TeX annotation).
-_EXCLUDED_FROM_SEARCH = "<span data-search-exclude"
-_RENDERED = _EXCLUDED_FROM_SEARCH + ' class="katex'
+# Rendered formulas carry `data-search-exclude`, which the search indexes of mkdocs-material
+# and Zensical honour: each formula would otherwise be indexed three times (glyphs, MathML,
+# TeX annotation). mkdocs-material ends an exclusion at the first end tag of the same name, so
+# the attribute goes on an element whose tag does not occur inside KaTeX's output: the
+# <div> of a display formula, and around a formula in a <span> a <segref-math> element (no style).
+_INLINE_WRAPPER = "segref-math"
+_SEARCH_EXCLUDE = " data-search-exclude"
+_RENDERED = re.compile(rf'<{_INLINE_WRAPPER}\b|<span class="katex-display"')
 
 
 def _strip_wrap(body: str, wrap: tuple[str, str]) -> str | None:
@@ -193,11 +197,11 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
     """
     if "arithmatex" not in html:
         return html
-    spans: list[tuple[int, int, str, bool]] = []  # (start, end, tex, display) of each element body
+    spans: list[tuple[int | None, int, int, str, bool]] = []  # (div tag end, body start, body end, tex, display)
     for match in _OPEN_TAG.finditer(html):
         tag = match.group("tag")
         body_start = match.end()
-        if html.startswith(_RENDERED, body_start):
+        if _RENDERED.match(html, body_start):
             continue  # already rendered (a docstring's math, rendered by mkdocstrings' own conversion)
         close = html.find(f"</{tag}>", body_start)
         body = html[body_start:close] if close != -1 else ""
@@ -216,13 +220,15 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
                 f"{source}: an 'arithmatex' element holds {text!r}, which is not wrapped in "
                 f"{INLINE_WRAP[0]} {INLINE_WRAP[1]} or {BLOCK_WRAP[0]} {BLOCK_WRAP[1]}"
             )
-        spans.append((body_start, close, tex, display))
+        # the tag's end if it is a <div> (it takes the search exclusion), else None
+        tag_end = match.end() - 1 if tag.lower() == "div" else None
+        spans.append((tag_end, body_start, close, tex, display))
     if not spans:
         return html
-    results = (renderer or _default).render((tex, display) for _, _, tex, display in spans)
+    results = (renderer or _default).render((tex, display) for *_, tex, display in spans)
 
     failures = []
-    for (start, _, tex, display), result in zip(spans, results, strict=True):
+    for (_, start, _, tex, display), result in zip(spans, results, strict=True):
         if "error" in result:
             heading_ids = _HEADING_ID.findall(html, 0, start)
             near = f" near #{heading_ids[-1]}" if heading_ids else ""
@@ -232,9 +238,12 @@ def render_math_html(html: str, *, source: str, renderer: KatexRenderer | None =
 
     out: list[str] = []
     position = 0
-    for (start, end, _, _), result in zip(spans, results, strict=True):
-        out.append(html[position:start])
-        out.append(result["html"].replace("<span", _EXCLUDED_FROM_SEARCH, 1))
+    for (tag_end, start, end, _, _), result in zip(spans, results, strict=True):
+        if tag_end is not None:
+            out += [html[position:tag_end], _SEARCH_EXCLUDE, html[tag_end:start], result["html"]]
+        else:
+            wrapper = _INLINE_WRAPPER
+            out += [html[position:start], f"<{wrapper}{_SEARCH_EXCLUDE}>", result["html"], f"</{wrapper}>"]
         position = end
     out.append(html[position:])
     return "".join(out)

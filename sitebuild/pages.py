@@ -81,6 +81,12 @@ def _close(written: str, printed: str) -> bool:
     return abs(float(written) - float(printed)) <= tolerance * (1 + 1e-9)
 
 
+def runs(info: str) -> bool:
+    """Whether :func:`run_page` runs a fenced block with this info string (``python exec``, ...)."""
+    words = info.split()
+    return bool(words) and (words[0] == "pycon" or (words[0] == "python" and bool({"exec", "markdown"} & set(words))))
+
+
 @dataclass
 class PageResult:
     markdown: str
@@ -182,15 +188,12 @@ class PagePreprocessor(Preprocessor):
         self.md.segref_page_source = None  # type: ignore[attr-defined]  # a Markdown instance may be reused
         source = page_source(self.md, text)
         self.md.segref_page_source = source  # type: ignore[attr-defined]  # named in later extensions' errors
-        if not any(_RUNNABLE.match(m.group("info")) for m in FENCE.finditer(text)):
+        if not any(runs(m.group("info")) for m in FENCE.finditer(text)):
             return lines
         result = run_page(text, source=source)
         if result.failures:
             raise SiteCheckError(f"executable page {source} failed:\n\n" + "\n\n".join(result.failures))
         return result.markdown.split("\n")
-
-
-_RUNNABLE = re.compile(r"python\s+(?:exec|markdown)\b|pycon\b")
 
 
 class PageExtension(Extension):

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
 
-try:
-    from sitebuild import figures
-except ImportError:  # pytest run without the repository root on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from sitebuild import figures
-
 import segref
+from sitebuild import figures  # noqa: E402  (after the matplotlib import check)
 
 SVG = "{http://www.w3.org/2000/svg}"
 

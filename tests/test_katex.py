@@ -7,17 +7,10 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
-from sitebuild import SiteCheckError
-
-try:
-    from sitebuild import katex
-except ImportError:  # pytest run without the repository root on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from sitebuild import katex
+from sitebuild import SiteCheckError, katex
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +55,28 @@ def test_render_math_html_replaces_arithmatex_elements(renderer):
     )
     out = katex.render_math_html(html, source="docs/test.md", renderer=renderer)
     assert out.count('class="katex"') == 2
-    assert out.startswith(
-        '<h2 id="intro">Intro</h2>\n<p>Inline <span class="arithmatex"><span data-search-exclude class="katex">'
-    )
-    assert '<div class="arithmatex"><span data-search-exclude class="katex-display">' in out
+    inline = '<span class="arithmatex"><segref-math data-search-exclude><span class="katex">'
+    assert out.startswith('<h2 id="intro">Intro</h2>\n<p>Inline ' + inline)
+    assert '<div class="arithmatex" data-search-exclude><span class="katex-display">' in out
     assert "<mo>&lt;</mo>" in out  # HTML entities were unescaped before KaTeX saw the TeX
     assert "<code>\\(not math\\)</code>" in out
     # idempotent: already rendered elements are left alone
     assert katex.render_math_html(out, source="docs/test.md", renderer=renderer) == out
+
+
+def test_rendered_formulas_stay_out_of_the_search_index(renderer):
+    """mkdocs-material's search parser indexes the prose around a formula and none of the formula."""
+    parser_module = pytest.importorskip("material.plugins.search.plugin")
+    html = (
+        '<h2 id="a">A</h2><p>Before <span class="arithmatex">\\(\\frac{a}{b} + \\sqrt{q}\\)</span> after.</p>'
+        '<div class="arithmatex">\\[\\sum_i x_i^2\\]</div><p>End.</p>'
+    )
+    parser = parser_module.Parser()
+    parser.feed(katex.render_math_html(html, source="x.md", renderer=renderer))
+    parser.close()
+    text = " ".join("".join(section.text) for section in parser.data)
+    assert "Before" in text and "after." in text and "End." in text
+    assert not any(piece in text for piece in ("frac", "sqrt", "sum", "x_i", "q")), text
 
 
 def test_render_math_html_error_names_page_formula_and_heading(renderer):

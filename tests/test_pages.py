@@ -123,3 +123,13 @@ def test_the_extension_names_a_page_of_docs_by_its_path():
     md = markdown.Markdown(extensions=["sitebuild.pages"])
     md.convert((DOCS / "index.md").read_text(encoding="utf-8"))
     assert page_source(md) == "docs/index.md"
+
+
+@pytest.mark.parametrize("info", ['python title="setup" exec', "pycon", "python   markdown", 'pycon title="x"'])
+def test_the_extension_runs_every_block_run_page_runs(info):
+    import markdown
+
+    from sitebuild import SiteCheckError
+
+    with pytest.raises(SiteCheckError):
+        markdown.Markdown(extensions=["sitebuild.pages"]).convert(f"```{info}\n>>> raise RuntimeError\n```\n")
