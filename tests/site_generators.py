@@ -55,15 +55,18 @@ def build(
     has no ``--site-dir`` option), and, for ``project``, in having no nav. Zensical wants
     ``docs_dir`` and ``site_dir`` inside the directory of its config file, so for the
     repository's docs the copy is a temporary file in the repository root and the site is
-    built under ``.cache/`` there (which git ignores; Zensical keeps its build cache there
-    too), then moved to ``site_dir``.
+    built under ``.segref-test-sites/`` there, then moved to ``site_dir`` (git ignores both,
+    and Zensical's build cache, ``.cache/``). With ``project``, ``site_dir`` must lie inside
+    ``project`` for Zensical.
     """
     build_dir = site_dir
     if project is None:
         name = f"segref-site-{generator}-{uuid.uuid4().hex[:8]}"
         config_file = REPO_ROOT / f".{name}.yml"
-        build_dir = REPO_ROOT / ".cache" / name  # Zensical: site_dir inside the project too
+        build_dir = REPO_ROOT / ".segref-test-sites" / name  # Zensical: site_dir inside the project too
     else:
+        if generator == "zensical" and not site_dir.resolve().is_relative_to(project.resolve()):
+            raise ValueError(f"site_dir {site_dir} must lie inside project {project} for Zensical")
         config_file = project / "mkdocs.yml"
     config_file.write_text(yaml.safe_dump(_config(build_dir, other_docs=project is not None), sort_keys=False))
     try:
