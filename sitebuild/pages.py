@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import html as html_lib
 import io
 import re
 import textwrap
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from sitebuild import SiteCheckError, page_source
@@ -87,6 +89,35 @@ def runs(info: str) -> bool:
     return bool(words) and (words[0] == "pycon" or (words[0] == "python" and bool({"exec", "markdown"} & set(words))))
 
 
+class RecordingRunner(doctest.DocTestRunner):
+    """A doctest runner that keeps what each passing example printed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.printed: list[tuple[doctest.Example, str]] = []
+
+    def report_success(self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str) -> None:
+        self.printed.append((example, got))
+        super().report_success(out, test, example, got)
+
+
+def with_printed_outputs(body: str, printed: list[tuple[doctest.Example, str]]) -> str:
+    """``body`` with each expected output that elides (``...``) replaced by what was printed.
+
+    A page writes ``max |difference| ...`` where the number depends on the platform; the
+    check accepts any number there, and the reader sees the number this build measured.
+    Outputs written in full stay as written (to the digits the page chose to show).
+    """
+    lines = body.splitlines(keepends=True)
+    for example, got in sorted(printed, key=lambda item: -item[0].lineno):
+        if doctest.ELLIPSIS_MARKER not in example.want or not got or example.exc_msg is not None:
+            continue  # written in full, printed nothing, or a traceback (shown as written)
+        start = example.lineno + example.source.count("\n")
+        end = start + example.want.count("\n")
+        lines[start:end] = [" " * example.indent + line for line in got.splitlines(keepends=True)]
+    return "".join(lines)
+
+
 @dataclass
 class PageResult:
     markdown: str
@@ -133,6 +164,7 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
             continue
         language, options = info[0], set(info[1:])
         body = textwrap.dedent(match.group("body"))
+        shown_body = match.group("body")
         line = markdown.count("\n", 0, match.start()) + 2
         where = f"{source}:{line}"
         note = ""
@@ -161,18 +193,20 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
                 result.blocks += 1
                 test = parser.get_doctest(body, namespace, source, source, line - 1)
                 report: list[str] = []
-                runner = doctest.DocTestRunner(checker=NumberChecker(), optionflags=flags)
+                runner = RecordingRunner(checker=NumberChecker(), optionflags=flags)
                 outcome = runner.run(test, out=report.append, clear_globs=False)
                 namespace.update(test.globs)
                 result.examples += outcome.attempted
                 if outcome.failed:
                     result.failures.append(f"{where}: {outcome.failed} example(s) failed\n" + "".join(report))
+                else:
+                    shown_body = textwrap.indent(with_printed_outputs(body, runner.printed), indent)
         else:
             continue
         shown = " ".join([language] + [o for o in info[1:] if o not in OWN_FLAGS])
         pieces += [
             markdown[last : match.start()],
-            f"{indent}{fence}{shown}\n{match.group('body')}{indent}{fence}{note}",
+            f"{indent}{fence}{shown}\n{shown_body}{indent}{fence}{note}",
         ]
         last = match.end()
     pieces.append(markdown[last:])
@@ -196,10 +230,52 @@ class PagePreprocessor(Preprocessor):
         return result.markdown.split("\n")
 
 
+_HIGHLIGHTED = re.compile(r'(<div class="(?:[^"]*\s)?highlight(?:\s[^"]*)?")(>\s*<pre>.*?<code>(.*?)</code>)', re.S)
+_PROMPT = re.compile(r'^(?:<span></span>)?<span class="gp">[^<]*</span>')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def copyable_code(code_html: str) -> str:
+    """The code of a highlighted console example: its prompted lines, without the prompts.
+
+    Output, tracebacks and their ``...`` lines carry no prompt (Pygments' ``gp`` token) and
+    are left out.
+    """
+    lines = []
+    for line in code_html.split("\n"):
+        prompt = _PROMPT.match(line)
+        if prompt:
+            lines.append(html_lib.unescape(_TAG.sub("", line[prompt.end() :])))
+    return "\n".join(lines)
+
+
+class CopyablePostprocessor(Postprocessor):
+    """Gives each console example a ``data-copy`` attribute holding its code alone.
+
+    The copy buttons of mkdocs-material and Zensical copy the ``data-copy`` of the nearest
+    element that has one: readers paste runnable code, with no ``>>>`` and no output, while
+    the page still shows the session (docstring examples on the API pages included).
+    """
+
+    def run(self, text: str) -> str:
+        if 'class="gp"' not in text:
+            return text
+
+        def add_copy(match: re.Match[str]) -> str:
+            if 'class="gp"' not in match.group(3) or "data-copy=" in match.group(1):
+                return match.group(0)
+            code = html_lib.escape(copyable_code(match.group(3)), quote=True)
+            return f'{match.group(1)} data-copy="{code}"{match.group(2)}'
+
+        return _HIGHLIGHTED.sub(add_copy, text)
+
+
 class PageExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         # after whitespace normalisation (30) and snippets (32), before fenced code (25)
         md.preprocessors.register(PagePreprocessor(md), "segref_pages", 29)
+        # after raw HTML, highlighted code and mkdocstrings' output are in place (30)
+        md.postprocessors.register(CopyablePostprocessor(md), "segref_copyable", 2)
 
 
 def makeExtension(**kwargs: Any) -> PageExtension:

@@ -8,6 +8,8 @@ page's code.
 from __future__ import annotations
 
 import doctest
+import html as html_lib
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,37 @@ def test_the_extension_runs_every_block_run_page_runs(info):
 
     with pytest.raises(SiteCheckError):
         markdown.Markdown(extensions=["sitebuild.pages"]).convert(f"```{info}\n>>> raise RuntimeError\n```\n")
+
+
+def test_an_elided_output_shows_the_printed_value_and_a_written_one_stays_as_written():
+    page = (
+        '```pycon\n>>> print("max |difference| 1.25e-17, tolerance 1e-12")\n'
+        "max |difference| ..., tolerance 1e-12\n>>> 1 / 3\n0.333333\n"
+        ">>> 1 / 0\nTraceback (most recent call last):\n...\nZeroDivisionError: division by zero\n```\n"
+    )
+    result = run_page(page, source="x.md")
+    assert not result.failures, result.failures
+    assert "max |difference| 1.25e-17, tolerance 1e-12\n" in result.markdown
+    assert "\n0.333333\n" in result.markdown and "max |difference| ..." not in result.markdown
+    assert "Traceback (most recent call last):\n...\nZeroDivisionError" in result.markdown  # not the real one
+
+
+def test_no_page_shows_an_elided_output():
+    for page in PAGES:
+        shown = run_page((DOCS / page).read_text(encoding="utf-8"), source=f"docs/{page}").markdown
+        assert "max |difference| ..." not in shown, page
+
+
+def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
+    import markdown
+
+    from sitebuild.pages import copyable_code
+
+    page = (
+        "```pycon\n>>> x = [1,\n...      2]\n>>> x\n[1, 2]\n>>> 1 / 0\nTraceback (most recent call last):\n"
+        "...\nZeroDivisionError: division by zero\n>>> print(x[0] < 2)\nTrue\n```\n"
+    )
+    html = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight", "sitebuild.pages"]).convert(page)
+    copied = html_lib.unescape(re.search(r'data-copy="([^"]*)"', html).group(1))
+    assert copied == "x = [1,\n     2]\nx\n1 / 0\nprint(x[0] < 2)"
+    assert copyable_code("plain text without prompts") == ""
