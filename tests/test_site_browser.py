@@ -46,6 +46,9 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import pytest
 from site_generators import GENERATORS, build
 
+#: a path of the machine that built the site (e.g. the checkout), which no page may show
+ABSOLUTE_PATH = re.compile(re.escape(str(Path(__file__).resolve().parents[1])) + r"|/tmp/pytest-of-")
+
 #: search term -> page (path relative to the site root) one result must link to
 SEARCH_EXPECTATIONS: dict[str, str] = {
     "dice": "losses/dice/",
@@ -347,6 +350,37 @@ JS_IMAGES = """async () => {
   }));
 }"""
 
+# Display formulas: a formula may be wider than its column only inside a box that scrolls,
+# and never with its left part out of reach (a centred box wider than its column).
+JS_LAYOUT = """() => ({
+  pageWidth: document.documentElement.scrollWidth,
+  viewport: window.innerWidth,
+  formulas: Array.from(document.querySelectorAll('div.arithmatex')).filter(d => d.getClientRects().length).map(d => {
+    const k = d.querySelector('.katex-html') || d;
+    const box = d.getBoundingClientRect(), kb = k.getBoundingClientRect();
+    return {
+      tex: (d.querySelector('annotation')?.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60),
+      width: Math.round(kb.width), column: d.clientWidth, cut: kb.left < box.left - 1,
+      scrolls: ['auto', 'scroll'].includes(getComputedStyle(d).overflowX),
+    };
+  }),
+})"""
+
+# What the copy button of each console example copies, as both themes decide it: the
+# data-copy attribute of the nearest element that has one, else the code's innerText.
+JS_COPIED = """() => Array.from(document.querySelectorAll('.highlight code'))
+  .filter(code => code.querySelector('.gp'))
+  .map(code => {
+    const holder = code.closest('[data-copy]');
+    code.setAttribute('data-md-copying', '');
+    const text = holder ? holder.getAttribute('data-copy') : code.innerText;
+    code.removeAttribute('data-md-copying');
+    const texts = selector => Array.from(code.querySelectorAll(selector), el => el.textContent.trim()).filter(Boolean);
+    return {text, outputs: texts('.go'), errors: texts('.gt, .gr')};
+  })"""
+
+COPY_BUTTON = 'button.md-clipboard, button.md-code__button[data-md-type="copy"]'
+
 JS_PAGE_FACTS = """(navSelector) => ({
   title: document.title,
   generator: document.querySelector('meta[name="generator"]')?.content || '',
@@ -356,6 +390,7 @@ JS_PAGE_FACTS = """(navSelector) => ({
     .map(a => a.href),
   links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
   ids: Array.from(document.querySelectorAll('[id], a[name]'), el => el.id || el.name),
+  html: document.documentElement.outerHTML,
 })"""
 
 
@@ -369,6 +404,9 @@ class PageReport:
     links: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    layout: dict[str, Any] = field(default_factory=dict)  # JS_LAYOUT at 1280 px
+    copied: list[dict[str, Any]] = field(default_factory=list)  # JS_COPIED
+    absolute_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -409,6 +447,9 @@ def site(site_browser: SiteBrowser) -> SiteReport:
         report.links = facts["links"]
         report.ids = set(facts["ids"])
         report.math = page.evaluate(JS_MATH)
+        report.layout = page.evaluate(JS_LAYOUT)
+        report.copied = page.evaluate(JS_COPIED)
+        report.absolute_paths = sorted(set(ABSOLUTE_PATH.findall(facts["html"])))
         report.images = page.evaluate(JS_IMAGES)
         report.problems = rec.take()
         for href in facts["nav"]:  # collected on every page: works with navigation.prune too
@@ -660,3 +701,87 @@ def test_search_works_offline(site: SiteReport, site_browser: SiteBrowser, term:
             pytrace=False,
         )
     assert not problems, f"searching for {term!r}:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- #
+# Reading and copying: layout at desktop and phone width, copy buttons, no leaks
+# --------------------------------------------------------------------------- #
+PHONE = {"width": 390, "height": 844}
+
+
+def _layout_failures(label: str, layout: dict[str, Any], *, fit_column: bool) -> list[str]:
+    failures = []
+    if layout["pageWidth"] > layout["viewport"]:
+        failures.append(f"{label}: the page is {layout['pageWidth']} px wide in a {layout['viewport']} px window")
+    for f in layout["formulas"]:
+        wider = f["width"] > f["column"] + 1
+        if f["cut"] or (wider and (fit_column or not f["scrolls"])):
+            why = "its left part is cut off" if f["cut"] else f"{f['width']} px in a {f['column']} px column"
+            failures.append(f"{label}: display formula {f['tex']!r}: {why}")
+    return failures
+
+
+def test_formulas_fit_the_desktop_column(site: SiteReport) -> None:
+    """At 1280 px no display formula is wider than its column, and no page scrolls sideways."""
+    failures = []
+    for url, report in site.pages.items():
+        failures += _layout_failures(f"{site.rel(url)} at 1280 px", report.layout, fit_column=True)
+    assert sum(len(r.layout["formulas"]) for r in site.pages.values()) > 0
+    assert not failures, "\n".join(failures)
+
+
+def test_pages_fit_a_phone(site: SiteReport, site_browser: SiteBrowser) -> None:
+    """At 390 px a wide formula scrolls inside its own box, from its first symbol; the page never scrolls."""
+    page = site_browser.context.new_page()
+    page.set_viewport_size(PHONE)
+    failures = []
+    try:
+        for url in site.pages:
+            page.goto(url, wait_until="load")
+            failures += _layout_failures(f"{site.rel(url)} at 390 px", page.evaluate(JS_LAYOUT), fit_column=False)
+    finally:
+        page.close()
+    site_browser.recorder.take()
+    assert not failures, "\n".join(failures)
+
+
+def test_copy_buttons_copy_code_without_prompts_or_output(site: SiteReport, site_browser: SiteBrowser) -> None:
+    failures, examples = [], 0
+    for url, report in site.pages.items():
+        for block in report.copied:
+            examples += 1
+            lines = block["text"].splitlines()
+            prompts = [line for line in lines if line.startswith((">>>", "..."))]
+            stripped = [line.strip() for line in lines]
+            outputs = [out for out in block["outputs"] if out in stripped]
+            outputs += [err for err in block["errors"] if any(line.startswith(err) for line in stripped)]
+            if prompts or outputs:
+                failures.append(f"{site.rel(url)}: copies prompts {prompts[:2]} or output lines {outputs[:2]}")
+    assert examples > 20, f"only {examples} console examples found"
+    assert not failures, "\n".join(failures)
+    # the real button, once: it copies what the probe above reads
+    page = site_browser.page
+    site_browser.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    url = urljoin(site.base_url, "losses/binary-cross-entropy/")
+    page.goto(url, wait_until="networkidle")
+    block = page.locator("div.highlight:has(code .gp)").first
+    block.hover()
+    block.locator(COPY_BUTTON).first.click()
+    clipboard = page.wait_for_function("() => navigator.clipboard.readText()").json_value()
+    assert clipboard.strip() == site.pages[url].copied[0]["text"].strip()
+    site_browser.recorder.take()
+
+
+def test_no_page_shows_a_path_of_the_build_machine(site: SiteReport) -> None:
+    leaks = {site.rel(url): r.absolute_paths for url, r in site.pages.items() if r.absolute_paths}
+    assert not leaks, f"pages show paths of the machine that built them: {leaks}"
+
+
+def test_the_api_reference_documents_only_segref(site: SiteReport) -> None:
+    api = next((r for url, r in site.pages.items() if url.endswith("/api/")), None)
+    assert api is not None, "no API reference page in the nav"
+    entries = sorted(i for i in api.ids if i.startswith("segref"))
+    assert {"segref.Array", "segref.nn.DiceCELoss", "segref.testing.compare"} <= set(entries), entries
+    bad = [i for i in entries if re.search(r"\.__\w+__$|\._[a-z]", i)]
+    builtins = [i for i in api.ids if i.split(".")[0] in {"str", "float", "int", "dict", "list", "tuple", "object"}]
+    assert not bad and not builtins, f"dunder, private or built-in entries: {bad + builtins}"
