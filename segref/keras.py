@@ -148,9 +148,12 @@ def binary_crossentropy(
     r"""Keras 3 ``keras.losses.binary_crossentropy``.
 
     $$
+    \begin{gathered}
     \ell = \frac{1}{K}\sum_{k=1}^{K} -\big[\tilde y_k \log \hat p_k + (1-\tilde y_k)\log(1-\hat p_k)\big],
-    \qquad \hat p_k = \operatorname{clip}(p_k, \varepsilon, 1-\varepsilon),\qquad
+    \\[4pt]
+    \hat p_k = \operatorname{clip}(p_k, \varepsilon, 1-\varepsilon),\qquad
     \tilde y_k = y_k(1-s) + \tfrac{s}{2}
+    \end{gathered}
     $$
 
     where $k$ runs along ``axis`` ($K$ entries), $\varepsilon = 10^{-7}$ and $s$ is

@@ -7,7 +7,7 @@ transcription ``spec(pred, target, **options)`` of the same formula.
 
 Examples:
     >>> import numpy as np, segref
-    >>> def bce_spec(p, y):  # -(1/|I|) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)]
+    >>> def bce_spec(p, y):  # -(1/|B|) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)]
     ...     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     >>> print(compare(segref.binary_cross_entropy, bce_spec, binary_cases(seed=0),
     ...               implementation_options={"from_logits": False}))

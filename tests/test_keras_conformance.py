@@ -9,8 +9,8 @@ Tolerances, measured rather than guessed:
   which Keras' torch backend computes in float32 even for float64 tensors, so
   they agree only to float32 rounding there: rtol 1e-6, atol 1e-7.
 - The loss classes' "sum_over_batch_size" reduction goes through float32
-  intermediates even for float64 losses (measured differences up to 2.2e-8
-  relative): float32 tolerance, rtol 1e-6, for those.
+  intermediates even for float64 losses (relative differences of order 1e-8 to
+  1e-7): float32 tolerance, rtol 1e-6, for those.
 """
 
 from __future__ import annotations
