@@ -169,3 +169,19 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
     copied = html_lib.unescape(re.search(r'data-copy="([^"]*)"', html).group(1))
     assert copied == "x = [1,\n     2]\nx\n1 / 0\nprint(x[0] < 2)"
     assert copyable_code("plain text without prompts") == ""
+
+
+@pytest.mark.parametrize(
+    ("page", "change"),
+    [
+        ("losses/binary-cross-entropy.md", ("+ label_smoothing / 2", "+ label_smoothing / 3")),
+        ("losses/dice.md", ("dice = (2 * intersection + smooth)", "dice = (1.9 * intersection + smooth)")),
+        (
+            "losses/focal.md",
+            ("loss = -((1 - log_pt.exp()) ** gamma) * log_pt", "loss = -((1 - log_pt.exp()) ** 2) * log_pt"),
+        ),
+    ],
+)
+def test_a_standalone_snippet_that_disagrees_with_segref_fails_the_page(page, change):
+    result = _run(page, change)
+    assert any("AssertionError" in failure for failure in result.failures), result.failures
