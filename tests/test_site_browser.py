@@ -355,6 +355,11 @@ JS_IMAGES = """async () => {
 JS_LAYOUT = """() => ({
   pageWidth: document.documentElement.scrollWidth,
   viewport: window.innerWidth,
+  viewportHeight: window.innerHeight,
+  firstCode: (() => {
+    const code = document.querySelector('article .highlight');
+    return code ? Math.round(code.getBoundingClientRect().top + window.scrollY) : null;
+  })(),
   formulas: Array.from(document.querySelectorAll('div.arithmatex')).filter(d => d.getClientRects().length).map(d => {
     const k = d.querySelector('.katex-html') || d;
     const box = d.getBoundingClientRect(), kb = k.getBoundingClientRect();
@@ -711,6 +716,10 @@ PHONE = {"width": 390, "height": 844}
 
 def _layout_failures(label: str, layout: dict[str, Any], *, fit_column: bool) -> list[str]:
     failures = []
+    if "/losses/" in label:  # a loss page shows code to copy within its first two screens
+        first, screens = layout["firstCode"], 2 * layout["viewportHeight"]
+        if first is None or first > screens:
+            failures.append(f"{label}: the first code block starts at {first} px, below two screens ({screens} px)")
     if layout["pageWidth"] > layout["viewport"]:
         failures.append(f"{label}: the page is {layout['pageWidth']} px wide in a {layout['viewport']} px window")
     for f in layout["formulas"]:
