@@ -110,8 +110,12 @@ def with_printed_outputs(body: str, printed: list[tuple[doctest.Example, str]]) 
     """
     lines = body.splitlines(keepends=True)
     for example, got in sorted(printed, key=lambda item: -item[0].lineno):
-        if doctest.ELLIPSIS_MARKER not in example.want or not got or example.exc_msg is not None:
-            continue  # written in full, printed nothing, or a traceback (shown as written)
+        if (
+            doctest.ELLIPSIS_MARKER not in example.want
+            or example.exc_msg is not None
+            or example.want.count("\n") != got.count("\n")
+        ):
+            continue  # written in full, a traceback, or elided lines (shown as written)
         start = example.lineno + example.source.count("\n")
         end = start + example.want.count("\n")
         lines[start:end] = [" " * example.indent + line for line in got.splitlines(keepends=True)]
@@ -231,7 +235,8 @@ class PagePreprocessor(Preprocessor):
 
 
 _HIGHLIGHTED = re.compile(r'(<div class="(?:[^"]*\s)?highlight(?:\s[^"]*)?")(>\s*<pre>.*?<code>(.*?)</code>)', re.S)
-_PROMPT = re.compile(r'^(?:<span></span>)?<span class="gp">[^<]*</span>')
+# a line may start with the end of the previous line's highlight (hl_lines) or its own
+_PROMPT = re.compile(r'^(?:</span>|<span></span>|<span class="hll">)*<span class="gp">[^<]*</span>')
 _TAG = re.compile(r"<[^>]+>")
 
 

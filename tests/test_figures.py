@@ -89,6 +89,11 @@ def test_mask_example_scores_match_the_hand_formulas():
     fn = int(np.count_nonzero(~pred & target))
     assert (s["tp"], s["fp"], s["fn"]) == (tp, fp, fn)
     assert tp > 0 and fp > 0 and fn > 0  # the example shows all three kinds
+    # docs/dice-vs-iou.md rebuilds these masks in NumPy and prints these counts
+    rows, cols = np.mgrid[:12, :12]
+    assert np.array_equal(target, (rows - 5.5) ** 2 + (cols - 5.5) ** 2 <= 4.5**2)
+    assert np.array_equal(pred, (rows >= 4) & (rows < 11) & (cols >= 4) & (cols < 11))
+    assert (tp, fp, fn) == (35, 14, 25)
     assert s["dice"] == pytest.approx(2 * tp / (2 * tp + fp + fn), abs=1e-12)
     assert s["iou"] == pytest.approx(tp / (tp + fp + fn), abs=1e-12)
 

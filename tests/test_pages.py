@@ -174,8 +174,21 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
 @pytest.mark.parametrize(
     ("page", "change"),
     [
-        ("losses/binary-cross-entropy.md", ("+ label_smoothing / 2", "+ label_smoothing / 3")),
+        (
+            "losses/binary-cross-entropy.md",
+            (
+                "targets = targets * (1 - label_smoothing) + label_smoothing / 2",
+                "targets = targets * (1 - label_smoothing) + label_smoothing / 3",
+            ),
+        ),
         ("losses/dice.md", ("dice = (2 * intersection + smooth)", "dice = (1.9 * intersection + smooth)")),
+        (
+            "losses/dice.md",
+            (
+                "torch.where(total > 0, dice, torch.ones_like(dice))",
+                "torch.where(total > 0, dice, torch.zeros_like(dice))",
+            ),
+        ),
         (
             "losses/focal.md",
             ("loss = -((1 - log_pt.exp()) ** gamma) * log_pt", "loss = -((1 - log_pt.exp()) ** 2) * log_pt"),
@@ -183,5 +196,25 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
     ],
 )
 def test_a_standalone_snippet_that_disagrees_with_segref_fails_the_page(page, change):
+    text = (DOCS / page).read_text(encoding="utf-8")
+    take_home = text[: text.index("## Take it home")].count("\n") + 1
+    assert text.index(change[0]) > text.index("## Take it home"), "the change must hit the standalone version"
     result = _run(page, change)
-    assert any("AssertionError" in failure for failure in result.failures), result.failures
+    lines = [int(m.group(1)) for f in result.failures for m in [re.match(rf"{re.escape(page)}:(\d+):", f)] if m]
+    assert lines and all(line > take_home for line in lines), result.failures
+
+
+def test_highlighted_lines_are_copied_too():
+    import markdown
+
+    page = '```pycon hl_lines="2"\n>>> a = 1\n>>> b = 2\n>>> a + b\n3\n```\n'
+    html = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight", "sitebuild.pages"]).convert(page)
+    assert 'class="hll"' in html
+    assert html_lib.unescape(re.search(r'data-copy="([^"]*)"', html).group(1)) == "a = 1\nb = 2\na + b"
+
+
+def test_an_output_shortened_to_fewer_lines_is_shown_as_written():
+    page = "```pycon\n>>> print('a\\nb\\nc')\na\n...\n```\n"
+    result = run_page(page, source="x.md")
+    assert not result.failures, result.failures
+    assert "\na\n...\n" in result.markdown
