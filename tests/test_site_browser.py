@@ -396,6 +396,9 @@ JS_PAGE_FACTS = """(navSelector) => ({
   links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
   ids: Array.from(document.querySelectorAll('[id], a[name]'), el => el.id || el.name),
   html: document.documentElement.outerHTML,
+  returnsRows: Array.from(document.querySelectorAll('p > .doc-section-title'))
+    .filter(title => title.textContent.trim() === 'Returns:')
+    .map(title => title.parentElement.nextElementSibling?.querySelectorAll('tbody > tr').length ?? 0),
 })"""
 
 
@@ -412,6 +415,7 @@ class PageReport:
     layout: dict[str, Any] = field(default_factory=dict)  # JS_LAYOUT at 1280 px
     copied: list[dict[str, Any]] = field(default_factory=list)  # JS_COPIED
     absolute_paths: list[str] = field(default_factory=list)
+    returns_rows: list[int] = field(default_factory=list)  # rows of each API "Returns:" table
 
 
 @dataclass
@@ -455,6 +459,7 @@ def site(site_browser: SiteBrowser) -> SiteReport:
         report.layout = page.evaluate(JS_LAYOUT)
         report.copied = page.evaluate(JS_COPIED)
         report.absolute_paths = sorted(set(ABSOLUTE_PATH.findall(facts["html"])))
+        report.returns_rows = facts["returnsRows"]
         report.images = page.evaluate(JS_IMAGES)
         report.problems = rec.take()
         for href in facts["nav"]:  # collected on every page: works with navigation.prune too
@@ -794,3 +799,6 @@ def test_the_api_reference_documents_only_segref(site: SiteReport) -> None:
     bad = [i for i in entries if re.search(r"\.__\w+__$|\._[a-z]", i)]
     builtins = [i for i in api.ids if i.split(".")[0] in {"str", "float", "int", "dict", "list", "tuple", "object"}]
     assert not bad and not builtins, f"dunder, private or built-in entries: {bad + builtins}"
+    # every documented function returns one value: one row, not one row per line of its description
+    tables = {site.rel(url): r.returns_rows for url, r in site.pages.items() if r.returns_rows}
+    assert tables and all(rows == [1] * len(rows) for rows in tables.values()), tables
