@@ -47,7 +47,7 @@ def page_source(md: Any, text: str | None = None) -> str:
 
     Zensical tells its extensions the page through a ``rendering_context`` preprocessor;
     MkDocs does not, so the page is found by its text among the files of ``docs/``
-    (``text`` defaults to the lines the preprocessors produced); a page from elsewhere is
+    (``text`` defaults to the text ``sitebuild.pages`` received); a page from elsewhere is
     named by its title, a docstring rendered by mkdocstrings is ``"<markdown>"``.
     """
     known = getattr(md, "segref_page_source", None)
@@ -58,7 +58,7 @@ def page_source(md: Any, text: str | None = None) -> str:
     if path:
         return f"docs/{Path(path).as_posix()}"
     if text is None:
-        text = "\n".join(getattr(md, "lines", []) or [])
+        text = getattr(md, "segref_page_text", None) or "\n".join(getattr(md, "lines", []) or [])
     files = sorted(DOCS_DIR.rglob("*.md"))
     stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files)
     if _docs_index["stamp"] != stamp:

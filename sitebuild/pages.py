@@ -163,9 +163,9 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
     has_cuda = cuda_available()
     pieces, last = [], 0
     for match in FENCE.finditer(markdown):
-        indent, fence, info = match.group("indent"), match.group("fence"), match.group("info").split()
-        if not info:
+        if not runs(match.group("info")):
             continue
+        indent, fence, info = match.group("indent"), match.group("fence"), match.group("info").split()
         language, options = info[0], set(info[1:])
         body = textwrap.dedent(match.group("body"))
         shown_body = match.group("body")
@@ -205,8 +205,6 @@ def _run_page(markdown: str, *, source: str) -> PageResult:
                     result.failures.append(f"{where}: {outcome.failed} example(s) failed\n" + "".join(report))
                 else:
                     shown_body = textwrap.indent(with_printed_outputs(body, runner.printed), indent)
-        else:
-            continue
         shown = " ".join([language] + [o for o in info[1:] if o not in OWN_FLAGS])
         pieces += [
             markdown[last : match.start()],
@@ -223,11 +221,11 @@ class PagePreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        self.md.segref_page_source = None  # type: ignore[attr-defined]  # a Markdown instance may be reused
-        source = page_source(self.md, text)
-        self.md.segref_page_source = source  # type: ignore[attr-defined]  # named in later extensions' errors
+        # page_source() finds the page by this text, only when a message needs its name
+        self.md.segref_page_text, self.md.segref_page_source = text, None  # type: ignore[attr-defined]
         if not any(runs(m.group("info")) for m in FENCE.finditer(text)):
             return lines
+        source = self.md.segref_page_source = page_source(self.md)  # type: ignore[attr-defined]
         result = run_page(text, source=source)
         if result.failures:
             raise SiteCheckError(f"executable page {source} failed:\n\n" + "\n\n".join(result.failures))
