@@ -94,9 +94,19 @@ def _pos_weight(inputs: BinaryInputs, pos_weight: Any, axis: Any, checks: V.Valu
     if isinstance(pos_weight, (int, float)) and not isinstance(pos_weight, bool):
         return V.check_number("pos_weight", pos_weight, low=0.0)
     axis = V.check_axis(like, axis)
-    vector = V.check_class_vector(xp, "pos_weight", pos_weight, like.shape[axis], like, checks)
-    shape = tuple(like.shape[axis] if i == axis else 1 for i in range(like.ndim))
+    # one entry applies to every channel, as a one-element pos_weight broadcasts in PyTorch
+    entries = 1 if _length(pos_weight) == 1 else like.shape[axis]
+    vector = V.check_class_vector(xp, "pos_weight", pos_weight, entries, like, checks)
+    shape = tuple(entries if i == axis else 1 for i in range(like.ndim))
     return xp.reshape(vector, shape)
+
+
+def _length(value: Any) -> int | None:
+    """The number of entries of a 1-D sequence, array or tensor; None for anything else."""
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return int(shape[0]) if len(shape) == 1 else None
+    return len(value) if isinstance(value, (list, tuple)) else None
 
 
 def _check_pred_values(checks: V.ValueChecks, pred: AnyArray, from_logits: bool) -> None:

@@ -64,8 +64,9 @@ def binary_cross_entropy(
         from_logits: ``True`` if ``pred`` holds logits $z$, ``False`` for probabilities $p$.
         label_smoothing: $s \in [0, 1]$.
         pos_weight: $w_+ \ge 0$, a number or a 1-D array with one weight per channel
-            along ``axis``. (``torch.nn.BCEWithLogitsLoss`` broadcasts a 1-D ``pos_weight``
-            against the *last* axis; pass ``axis=-1`` to get its behaviour.)
+            along ``axis``, or with one entry for all channels (a one-element tensor, as
+            PyTorch broadcasts it). (``torch.nn.BCEWithLogitsLoss`` broadcasts a 1-D
+            ``pos_weight`` against the *last* axis; pass ``axis=-1`` to get its behaviour.)
         axis: the channel axis that a per-channel ``pos_weight`` runs along.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 

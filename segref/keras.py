@@ -30,7 +30,10 @@ reproduce the number of a Keras loss class exactly there.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 from . import _backend as B
 from . import _validation as V
@@ -328,7 +331,7 @@ def sparse_categorical_crossentropy(
     return _reduce(xp, values, reduction, y_pred.dtype, valid)
 
 
-def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | None = None) -> Array:
+def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | list[int] | None = None) -> Array:
     r"""Keras 3 ``keras.losses.dice``.
 
     $$
@@ -342,7 +345,8 @@ def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | Non
     Args:
         y_true: targets, same shape as ``y_pred``.
         y_pred: predictions (used as given: no activation, no clipping).
-        axis: the axes summed over, or ``None`` for all.
+        axis: the axis or axes (an int, a tuple or a list, as Keras accepts) summed over,
+            or ``None`` for all.
 
     Returns:
         A 0-d array for ``axis=None``, else ``y_pred``'s shape without ``axis``.
@@ -354,6 +358,8 @@ def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | Non
         >>> float(dice(y_true, y_pred))  # 1 - 3.4 / (2 + 2.2 + 1e-7)
         0.190476
     """
+    if isinstance(axis, list):
+        axis = tuple(axis)
     xp, _, _ = _start(y_true, y_pred, "none", -1 if axis is None else axis, from_logits=None, probabilities="any")
     V.check_same_shape(y_pred, y_true, NAMES)
     pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
@@ -429,7 +435,7 @@ def categorical_focal_crossentropy(
     y_true: ArrayInput,
     y_pred: Array,
     *,
-    alpha: float = 0.25,
+    alpha: float | ArrayInput = 0.25,
     gamma: float = 2.0,
     from_logits: bool = False,
     label_smoothing: float = 0.0,
@@ -443,13 +449,16 @@ def categorical_focal_crossentropy(
     \hat p_c = \operatorname{clip}\Big(\frac{p_c}{\sum_{c'} p_{c'}}, \varepsilon, 1-\varepsilon\Big)
     $$
 
-    with $p$ the softmax of the logits under ``from_logits``. The scalar $\alpha$ (default
-    0.25) multiplies every class alike: it only rescales the loss.
+    with $p$ the softmax of the logits under ``from_logits``. A scalar $\alpha$ (the default
+    0.25) multiplies every class alike: it only rescales the loss. A list of $C$ weights
+    ($\alpha_c$ in place of $\alpha$) weighs the classes; Keras multiplies it against the
+    *last* axis, so it needs ``axis=-1`` (channels-last), which segref requires for it.
 
     Args:
         y_true: one-hot or soft labels, same shape as ``y_pred``.
         y_pred: probabilities, or logits with ``from_logits``.
-        alpha: one weight for all classes.
+        alpha: one weight for all classes, or one per class (a list, array or tensor of
+            length $C$, with ``axis=-1``).
         gamma: focusing parameter.
         from_logits: whether ``y_pred`` holds logits.
         label_smoothing: $s \in [0, 1]$, with $C$ the size of the last axis.
@@ -468,9 +477,27 @@ def categorical_focal_crossentropy(
     xp, pred, y_true = _start(y_true, y_pred, reduction, axis, from_logits=from_logits, probabilities="renormalised")
     V.check_same_shape(pred, y_true, NAMES)
     gamma = V.check_number("gamma", gamma, low=0.0)
-    alpha = V.check_number("alpha", alpha, low=0.0)
+    alpha = _focal_alpha(xp, alpha, pred, axis)
     y = _smooth(B.to_float(xp, y_true, pred.dtype), label_smoothing, pred.shape[-1])
     p = xp.exp(B.log_softmax(xp, pred, axis=axis)) if from_logits else pred
     clipped = _clip(xp, p / xp.sum(p, axis=axis, keepdims=True))
     values = alpha * B.power(xp, 1 - clipped, gamma) * (-y * xp.log(clipped))
     return _reduce(xp, xp.sum(values, axis=axis), reduction, y_pred.dtype)
+
+
+def _focal_alpha(xp: Any, alpha: Any, pred: AnyArray, axis: int) -> Any:
+    """A number, or a per-class vector along the last axis (where Keras broadcasts it)."""
+    value = V.scalar_value(alpha)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return V.check_number("alpha", value, low=0.0)
+    if axis not in (-1, pred.ndim - 1):
+        raise ValueError(
+            f"a per-class alpha needs the classes on the last axis (axis=-1), got axis={axis}: "
+            "Keras multiplies alpha against the last axis whatever axis is"
+        )
+    if isinstance(alpha, (list, tuple)):  # Keras makes a Python list a float32 tensor, whatever floatx is
+        alpha = [float(np.float32(v)) if isinstance(v, numbers.Real) else v for v in alpha]
+    checks = V.ValueChecks()
+    vector = V.check_class_vector(xp, "alpha", alpha, pred.shape[-1], pred, checks)
+    checks.run()
+    return vector

@@ -111,7 +111,7 @@ def test_sparse_categorical_crossentropy(floatx, seed, ignore_class):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("axis", [None, (1, 2, 3)])
+@pytest.mark.parametrize("axis", [None, (1, 2, 3), [1, 2], 3])
 def test_dice(floatx, seed, axis):
     _, p, _, y, _, _ = _inputs(seed, floatx)
     want = keras.losses.dice(y, p, axis=axis)
@@ -139,6 +139,31 @@ def test_categorical_focal_crossentropy(floatx, seed, gamma):
         kwargs = dict(alpha=0.4, gamma=gamma, from_logits=logits, label_smoothing=0.05)
         want = keras.losses.categorical_focal_crossentropy(y, pred, **kwargs)
         assert_close(sk.categorical_focal_crossentropy(y, pred, **kwargs), _numpy(want), **TOLERANCES[floatx])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("kind", ["list", "tuple", "array", "tensor"])
+def test_categorical_focal_crossentropy_per_class_alpha(floatx, seed, kind):
+    """Keras accepts one alpha per class; a Python list or tuple becomes a float32 tensor."""
+    import torch
+
+    z, p, _, y, _, _ = _inputs(seed, floatx)
+    weights = [0.2, 0.5, 0.3][: p.shape[-1]] + [0.7] * (p.shape[-1] - 3)
+    alpha = {
+        "list": weights,
+        "tuple": tuple(weights),
+        "array": np.asarray(weights, dtype=p.dtype),
+        "tensor": torch.tensor(weights, dtype=torch.float64 if floatx == "float64" else torch.float32),
+    }[kind]
+    for pred, logits in ((p, False), (z, True)):
+        want = keras.losses.categorical_focal_crossentropy(y, pred, alpha=alpha, from_logits=logits)
+        y_in, pred_in = (torch.from_numpy(y), torch.from_numpy(pred)) if kind == "tensor" else (y, pred)
+        got = sk.categorical_focal_crossentropy(y_in, pred_in, alpha=alpha, from_logits=logits)
+        assert_close(_numpy(got), _numpy(want), **TOLERANCES[floatx])
+    with pytest.raises(ValueError, match="alpha must be a 1-D sequence with one entry per class"):
+        sk.categorical_focal_crossentropy(y, p, alpha=weights[:-1])
+    with pytest.raises(ValueError, match=r"per-class alpha needs the classes on the last axis \(axis=-1\)"):
+        sk.categorical_focal_crossentropy(np.moveaxis(y, -1, 1), np.moveaxis(p, -1, 1), alpha=weights, axis=1)
 
 
 def test_keras_clipped_bce_differs_from_the_exact_formula():

@@ -49,6 +49,17 @@ def test_bce_matches_torch(smoothing, reduction):
     torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("one_entry", [torch.tensor([2.5], dtype=torch.float64), [2.5], np.array([2.5]), (2.5,)])
+def test_bce_one_element_pos_weight_broadcasts_as_in_torch(one_entry):
+    """A one-element pos_weight applies to every channel (C = 3 here), as PyTorch broadcasts it."""
+    z, y = logits(2, 3, 4, 4), torch.from_numpy((rng.uniform(size=(2, 3, 4, 4)) < 0.4).astype(float))
+    want = F.binary_cross_entropy_with_logits(z, y, pos_weight=torch.tensor([2.5], dtype=torch.float64))
+    got = segref.binary_cross_entropy(z, y, from_logits=True, pos_weight=one_entry)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"pos_weight must be a 1-D sequence with one entry per class \(3\)"):
+        segref.binary_cross_entropy(z, y, from_logits=True, pos_weight=[2.5, 1.0])
+
+
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("ignore", [False, True])
