@@ -46,7 +46,6 @@ import statistics
 import subprocess
 import sys
 import time
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -60,6 +59,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import segref  # noqa: E402
+from conformance.frameworks import smp_losses  # noqa: E402
 
 CASES = {
     "2D C=2": (8, 2, (256, 256)),
@@ -102,19 +102,6 @@ def nnunet_style_dice_ce(z: torch.Tensor, y: torch.Tensor, smooth: float = 1e-5)
     return F.cross_entropy(z, y) - dice.mean()
 
 
-def _smp_losses() -> types.ModuleType:
-    """segmentation_models_pytorch.losses without the package's __init__ (which needs torchvision/timm)."""
-    if "segmentation_models_pytorch.losses" in sys.modules:
-        return sys.modules["segmentation_models_pytorch.losses"]
-    spec = importlib.util.find_spec("segmentation_models_pytorch")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("segmentation_models_pytorch is not installed")
-    package = types.ModuleType("segmentation_models_pytorch")
-    package.__path__ = list(spec.submodule_search_locations)
-    sys.modules.setdefault("segmentation_models_pytorch", package)
-    return importlib.import_module("segmentation_models_pytorch.losses")
-
-
 def _monai(name: str, **options):
     module = importlib.import_module("monai.losses")
     loss = getattr(module, name)(**options)
@@ -148,7 +135,7 @@ IMPLEMENTATIONS = [
     Implementation("segref BCE", "BCE", lambda: partial(segref.binary_cross_entropy, from_logits=True), binary=True),
     Implementation("segref Dice", "Dice", lambda: partial(segref.dice_loss, from_logits=True)),
     Implementation("MONAI DiceLoss", "Dice", lambda: _monai("DiceLoss", to_onehot_y=True, softmax=True)),
-    Implementation("SMP DiceLoss", "Dice", lambda: _smp_losses().DiceLoss("multiclass", from_logits=True)),
+    Implementation("SMP DiceLoss", "Dice", lambda: smp_losses().DiceLoss("multiclass", from_logits=True)),
     Implementation(
         "kornia dice_loss", "Dice", lambda: importlib.import_module("kornia.losses").dice_loss, spatial_dims=(2,)
     ),
