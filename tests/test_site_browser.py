@@ -802,3 +802,104 @@ def test_the_api_reference_documents_only_segref(site: SiteReport) -> None:
     # every documented function returns one value: one row, not one row per line of its description
     tables = {site.rel(url): r.returns_rows for url, r in site.pages.items() if r.returns_rows}
     assert tables and all(rows == [1] * len(rows) for rows in tables.values()), tables
+
+
+# --------------------------------------------------------------------------- #
+# Interactive figures (sitebuild/interactive.py, docs/assets/segref-interactive.js)
+# --------------------------------------------------------------------------- #
+
+INTERACTIVE_PAGES = {"focal": "losses/focal/", "overlap": "losses/jaccard/", "smoothing": "losses/dice/"}
+_NUMBER = r"(-?\d[\d,]*\.?\d*(?:e-?\d+)?)"
+
+
+def _segref_readout_numbers(widget: str, shown: dict[str, str]) -> list[float]:
+    """What the readout must say for the settings the controls show, computed here with segref
+    (and checked against the hand formula) rather than read from the page's data."""
+    import numpy as np
+    import torch
+
+    import segref
+
+    if widget == "focal":
+        gamma = float(shown["gamma"])
+        alpha = None if shown["alpha"] == "none" else float(shown["alpha"])
+        values = []
+        for p in (0.1, 0.9):
+            z = torch.logit(torch.tensor([p], dtype=torch.float64))
+            loss = float(segref.binary_focal_loss(z, torch.ones_like(z), from_logits=True, gamma=gamma, alpha=alpha))
+            assert abs(loss - (alpha or 1.0) * (1 - p) ** gamma * -np.log(p)) < 1e-12
+            values.append(loss)
+        return [values[0], values[1]]
+    if widget == "overlap":
+        k = int(shown["k"])
+        pixel = np.arange(200)
+        target, pred = (pixel < 100).astype(int)[None], ((pixel >= 100 - k) & (pixel < 200 - k)).astype(int)[None]
+        dice = float(segref.dice_score(pred, target, num_classes=2, include_background=False))
+        iou = float(segref.iou_score(pred, target, num_classes=2, include_background=False))
+        assert abs(dice - k / 100) < 1e-12 and abs(iou - k / (200 - k)) < 1e-12
+        return [dice, iou, dice - iou]
+    smooth, mass = float(shown["smooth"]), float(shown["mass"])
+    pred = torch.full((1, 1, 100), mass / 100, dtype=torch.float64)
+    loss = float(segref.dice_loss(pred, torch.zeros_like(pred), from_logits=False, multilabel=True, smooth=smooth))
+    assert abs(loss - (1 - smooth / (mass + smooth))) < 1e-12
+    return [loss]
+
+
+def _readout_numbers(widget: str, text: str) -> list[float]:
+    patterns = {
+        "focal": r"costs " + _NUMBER + r" \(cross-entropy [\d.]+\), a well-classified one \(p_t = 0.9\) " + _NUMBER,
+        "overlap": r"Dice " + _NUMBER + r", IoU " + _NUMBER + r", gap Dice − IoU " + _NUMBER,
+        "smoothing": r"= " + _NUMBER + r"(?: \(|\.$)",
+    }
+    found = re.search(patterns[widget], text)
+    assert found, f"{widget}: readout {text!r} does not match {patterns[widget]!r}"
+    return [float(g.replace(",", "")) for g in found.groups()]
+
+
+def test_interactive_figures_follow_their_controls(site: SiteReport, site_browser: SiteBrowser) -> None:
+    """Each control, moved with the keyboard, changes the figure and its readout, and the
+    readout shows segref's value for the setting the control shows."""
+    page = site_browser.page
+    for widget, path in INTERACTIVE_PAGES.items():
+        page.goto(urljoin(site.base_url, path), wait_until="load")
+        root = page.locator(f'segref-interactive[data-widget="{widget}"]')
+        root.wait_for(state="visible")
+        readout = root.locator(".segref-readout")
+        inputs = root.locator('input[type="range"]')
+        assert inputs.count() >= 1
+        for i in range(inputs.count()):
+            control = inputs.nth(i)
+            before_text = readout.inner_text()
+            before_curve = root.locator("polyline").last.get_attribute("points")
+            control.focus()
+            page.keyboard.press("ArrowRight")
+            after_text = readout.inner_text()
+            assert after_text != before_text, f"{widget}: moving control {i} left the readout at {before_text!r}"
+            depends = control.get_attribute("data-control")
+            if widget != "overlap" and depends != "mass":
+                assert root.locator("polyline").last.get_attribute("points") != before_curve, (
+                    f"{widget}: curve unchanged"
+                )
+            shown = {
+                inputs.nth(j).get_attribute("data-control"): root.locator("output").nth(j).inner_text()
+                for j in range(inputs.count())
+            }
+            got, want = _readout_numbers(widget, after_text), _segref_readout_numbers(widget, shown)
+            for g, w in zip(got, want, strict=True):
+                assert abs(g - w) <= 1e-4 * max(1.0, abs(w)) + 5e-7, f"{widget} at {shown}: page says {g}, segref {w}"
+    site_browser.recorder.take()
+
+
+def test_interactive_figures_leave_the_static_figure_without_javascript(
+    site: SiteReport, site_browser: SiteBrowser
+) -> None:
+    browser = site_browser.context.browser
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for widget, path in INTERACTIVE_PAGES.items():
+            page.goto(urljoin(site.base_url, path), wait_until="load")
+            assert page.locator(f'segref-interactive[data-widget="{widget}"]').is_hidden()
+            assert page.locator("figure img").count() >= 1
+    finally:
+        context.close()
