@@ -47,7 +47,7 @@ def segref_default_value(loss: str, case: model.Case) -> float:
 def sources_digest() -> str:
     """SHA-256 over the row definitions and the inputs: a changed row makes the data stale."""
     digest = hashlib.sha256()
-    files = [REPO / "conformance" / "model.py", REPO / "conformance" / "data.py"]
+    files = [REPO / "conformance" / name for name in ("model.py", "data.py", "frameworks.py")]
     files += sorted((REPO / "conformance" / "rows").glob("*.py"))
     for path in files:
         digest.update(path.relative_to(REPO).as_posix().encode())
@@ -55,7 +55,7 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
-def _number(value: Any) -> Any:
+def row_values(value: Any) -> Any:
     array = model.as_array(value)
     flat = [float(v) for v in array.ravel()]
     cleaned = [v if math.isfinite(v) else str(v) for v in flat]
@@ -77,8 +77,8 @@ def row_record(row: model.Row) -> dict[str, Any]:
         "framework_default": row.framework_default,
         "segref_default": row.segref_default,
         "input": shown.name,
-        "framework_value": _number(row.framework_fn(shown)),
-        "segref_value": _number(row.segref_fn(shown)),
+        "framework_value": row_values(row.framework_fn(shown)),
+        "segref_value": row_values(row.segref_fn(shown)),
         "cases": len(runs),
         "max_difference": worst,
         "rtol": row.rtol,

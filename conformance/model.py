@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -219,11 +218,3 @@ def max_difference(row: Row, case: Case) -> float:
         )
         return float(np.max(np.abs(got[finite] - want[finite])))
     return 0.0
-
-
-def scalar(value: Any) -> float | list[float]:
-    array = as_array(value)
-    if array.ndim == 0:
-        number = float(array)
-        return number if math.isfinite(number) else str(number)  # type: ignore[return-value]
-    return [float(v) if math.isfinite(v) else str(float(v)) for v in array.ravel()]  # type: ignore[misc]

@@ -32,6 +32,21 @@ def test_segref_default_value_is_what_segref_computes_now(loss):
     assert math.isclose(recorded, data.segref_default_value(loss, model.example()), rel_tol=1e-12), HINT
 
 
+def test_every_segref_value_shown_is_what_segref_computes_now():
+    """The segref side of every row shown on the shared example, recomputed without any framework:
+    a change in segref (label smoothing, pos_weight, ...) or a hand edit makes the data stale."""
+    example, rows = model.example(), {row.key: row for row in all_rows()}
+    checked = 0
+    for record in DOCUMENT["rows"]:
+        if record["input"] != "example":
+            continue
+        row = rows[f"{record['loss']}|{record['framework']}|{record['setting']}"]
+        got = data.row_values(row.segref_fn(example))
+        assert got == pytest.approx(record["segref_value"], rel=1e-9, abs=1e-12), (HINT, row.key)
+        checked += 1
+    assert checked > 150
+
+
 def test_every_loss_and_framework_has_rows_or_a_reason():
     covered = {(row.loss, row.framework) for row in all_rows()}
     absent = not_provided()
@@ -72,3 +87,27 @@ def test_matrix_links_every_loss_and_names_every_version():
 def test_unknown_key_stops_the_build():
     with pytest.raises(SiteCheckError, match="no loss 'dise'"):
         render.render("dise", DOCUMENT)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<!-- conformance: Dice -->",
+        "<!-- conformance:dice -->",
+        "<!--conformance: dice-->",
+        "  <!-- interactive: focal -->",
+    ],
+)
+def test_a_malformed_marker_stops_the_build(line):
+    import markdown
+
+    md = markdown.Markdown(extensions=["sitebuild.conformance", "sitebuild.interactive"])
+    with pytest.raises(SiteCheckError, match="is not a"):
+        md.convert(f"# Page\n\n{line}\n")
+
+
+def test_an_unknown_interactive_figure_stops_the_build():
+    import markdown
+
+    with pytest.raises(SiteCheckError, match="unknown interactive figure 'focall'"):
+        markdown.Markdown(extensions=["sitebuild.interactive"]).convert("<!-- interactive: focall -->\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["segref", "sitebuild", "tests", "benchmarks"]
+SOURCES = ["segref", "sitebuild", "tests", "benchmarks", "conformance"]
 
 
 def _run(*command: str) -> subprocess.CompletedProcess:

@@ -808,6 +808,8 @@ def test_the_api_reference_documents_only_segref(site: SiteReport) -> None:
 # Interactive figures (sitebuild/interactive.py, docs/assets/segref-interactive.js)
 # --------------------------------------------------------------------------- #
 
+JS_MARKS = """(root) => Array.from(root.querySelectorAll('circle, rect'))
+    .map(e => ['cx', 'cy', 'x', 'width'].map(a => e.getAttribute(a)).join(',')).join(';')"""
 INTERACTIVE_PAGES = {"focal": "losses/focal/", "overlap": "losses/jaccard/", "smoothing": "losses/dice/"}
 _NUMBER = r"(-?\d[\d,]*\.?\d*(?:e-?\d+)?)"
 
@@ -871,11 +873,14 @@ def test_interactive_figures_follow_their_controls(site: SiteReport, site_browse
             control = inputs.nth(i)
             before_text = readout.inner_text()
             before_curve = root.locator("polyline").last.get_attribute("points")
+            before_marks = root.evaluate(JS_MARKS)
             control.focus()
             page.keyboard.press("ArrowRight")
             after_text = readout.inner_text()
             assert after_text != before_text, f"{widget}: moving control {i} left the readout at {before_text!r}"
             depends = control.get_attribute("data-control")
+            if before_marks:  # the overlap's points and bars, the smoothing's point
+                assert root.evaluate(JS_MARKS) != before_marks, f"{widget}: {depends} moved, the marks did not"
             if widget != "overlap" and depends != "mass":
                 assert root.locator("polyline").last.get_attribute("points") != before_curve, (
                     f"{widget}: curve unchanged"
@@ -890,6 +895,15 @@ def test_interactive_figures_follow_their_controls(site: SiteReport, site_browse
     site_browser.recorder.take()
 
 
+JS_STATIC_FIGURE_BEFORE = """(root) => {
+    const start = root.closest('div.segref-interactive') || root;
+    for (let e = start.previousElementSibling, i = 0; e && i < 4; e = e.previousElementSibling, i++) {
+        if (e.matches('figure') && e.querySelector('img')) return true;
+    }
+    return false;
+}"""
+
+
 def test_interactive_figures_leave_the_static_figure_without_javascript(
     site: SiteReport, site_browser: SiteBrowser
 ) -> None:
@@ -899,7 +913,9 @@ def test_interactive_figures_leave_the_static_figure_without_javascript(
         page = context.new_page()
         for widget, path in INTERACTIVE_PAGES.items():
             page.goto(urljoin(site.base_url, path), wait_until="load")
-            assert page.locator(f'segref-interactive[data-widget="{widget}"]').is_hidden()
-            assert page.locator("figure img").count() >= 1
+            widget_root = page.locator(f'segref-interactive[data-widget="{widget}"]')
+            assert widget_root.is_hidden()
+            # the static figure stays: the nearest figure before the widget holds an image
+            assert widget_root.evaluate(JS_STATIC_FIGURE_BEFORE), f"{path}: no static figure before {widget}"
     finally:
         context.close()

@@ -62,6 +62,12 @@ def graph_bce_of_sigmoid(c: Case) -> Any:
     return fn(T(last(c.targets)), T(last(c.logits)))
 
 
+def graph_focal_of_sigmoid(c: Case) -> Any:
+    """binary_focal_crossentropy of tf.sigmoid(z) inside tf.function (graph mode)."""
+    fn = tf().function(lambda y, z: tfk().losses.binary_focal_crossentropy(y, tf().sigmoid(z)))
+    return fn(T(last(c.targets)), T(last(c.logits)))
+
+
 def graph_cce_of_softmax(c: Case) -> Any:
     """categorical_crossentropy of tf.nn.softmax(z) inside tf.function (graph mode)."""
     fn = tf().function(lambda y, z: tfk().losses.categorical_crossentropy(y, tf().nn.softmax(z)))
@@ -328,6 +334,22 @@ FOCAL_ROWS = [
         )(T(last(c.targets)), T(last(c.logits))),
         segref_fn=lambda c: segref.binary_focal_loss(c.logits, c.targets, from_logits=True, alpha=0.25, gamma=1.5),
         source=src("backend.py", 5895, 5902),
+    ),
+    Row(
+        loss="focal",
+        framework="keras2",
+        setting="binary, sigmoid output, graph mode",
+        framework_call="tf.function(lambda y, z: tf_keras.losses.binary_focal_crossentropy(y, tf.sigmoid(z)))"
+        "(y_last, z_last)",
+        segref_call="segref.binary_focal_loss(z, y, from_logits=True, reduction='none').mean(axis=1)",
+        framework_fn=graph_focal_of_sigmoid,
+        segref_fn=lambda c: segref.binary_focal_loss(c.logits, c.targets, from_logits=True, reduction="none").mean(
+            axis=1
+        ),
+        inputs=with_cases(saturated_logits),
+        note="Inside tf.function the cross-entropy factor finds the Sigmoid op behind its input and computes "
+        "from the logits, as the binary cross-entropy does: exact at logits of 30 to 40, where Keras 3 clips.",
+        source=src("backend.py", 5840, 5902),
     ),
     Row(
         loss="focal",

@@ -163,7 +163,7 @@ def with_cases(special: Callable[[], list[Case]]) -> Callable[[], list[Case]]:
 
 NUMPY_BACKEND_SCRIPT = """
 import json, os, sys
-os.environ["KERAS_BACKEND"] = "numpy"
+os.environ["KERAS_BACKEND"] = sys.argv[5] if len(sys.argv) > 5 else "numpy"
 import numpy as np
 import keras
 call, names, source, target = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -179,10 +179,14 @@ _numpy_backend_results: dict[tuple[str, str], np.ndarray] = {}
 
 
 def numpy_backend(
-    call: str, arrays: Callable[[Case], dict[str, np.ndarray]], inputs: Callable[[], list[Case]]
+    call: str,
+    arrays: Callable[[Case], dict[str, np.ndarray]],
+    inputs: Callable[[], list[Case]],
+    backend: str = "numpy",
 ) -> Callable[[Case], np.ndarray]:
-    """A framework_fn that evaluates ``call`` under ``KERAS_BACKEND=numpy``: one interpreter
-    for all the cases of ``inputs`` (results kept by case name), on the named ``arrays``."""
+    """A framework_fn that evaluates ``call`` under ``KERAS_BACKEND=<backend>`` (NumPy unless
+    told): one interpreter for all the cases of ``inputs`` (results kept by case name), on the
+    named ``arrays``."""
 
     def run(case: Case) -> np.ndarray:
         if (call, case.name) not in _numpy_backend_results:
@@ -194,10 +198,11 @@ def numpy_backend(
                 named = {f"{i}.{key}": value for i, c in enumerate(batch) for key, value in arrays(c).items()}
                 np.savez(source, **named)
                 names = json.dumps([c.name for c in batch])
-                command = [sys.executable, "-c", NUMPY_BACKEND_SCRIPT, call, names, str(source), str(target)]
+                script = NUMPY_BACKEND_SCRIPT
+                command = [sys.executable, "-c", script, call, names, str(source), str(target), backend]
                 done = subprocess.run(command, capture_output=True, text=True, check=False)
                 if done.returncode:
-                    raise RuntimeError(f"Keras' NumPy backend failed on {call!r}:\n{done.stderr[-2000:]}")
+                    raise RuntimeError(f"Keras' {backend} backend failed on {call!r}:\n{done.stderr[-2000:]}")
                 with np.load(target) as results:
                     for i, c in enumerate(batch):
                         _numpy_backend_results[(call, c.name)] = results[str(i)]
@@ -208,6 +213,14 @@ def numpy_backend(
 
 NUMPY_BCE_LOGITS = "keras.losses.binary_crossentropy(y_last, z_last, from_logits=True)"
 NUMPY_SPARSE = "keras.losses.sparse_categorical_crossentropy(y, z_last, from_logits=True)"
+TF_BCE_OF_SIGMOID = "keras.losses.binary_crossentropy(y_last, keras.activations.sigmoid(z_last))"
+TF_CCE_OF_SOFTMAX = "keras.losses.categorical_crossentropy(y_1h_last, keras.activations.softmax(z_last))"
+
+
+def all_ignored() -> list[Case]:
+    """Cases whose every pixel is ignored, then the cases with some pixels ignored."""
+    runs = [c.with_labels(np.full_like(c.labels, IGNORE_INDEX), c.name + "-all-ignored") for c in cases(ignore=True)]
+    return runs[:2] + list(cases(ignore=True))
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,7 +347,6 @@ BCE_ROWS = [
         segref_fn=lambda c: segref.keras.binary_crossentropy(
             last(c.targets).astype(np.float32), sigmoid32(last(c.logits))
         ),
-        **FLOAT32,
         inputs=with_cases(saturated_logits),
         differs="Keras' NumPy backend applies the sigmoid and then the probability clip even from logits, and "
         "converts float64 input to float32: a logit of 40 on a negative pixel costs -log(1.19e-7) = 15.942 "
@@ -343,6 +355,60 @@ BCE_ROWS = [
         "probabilities are then clipped to [1e-7, 1 - 1e-7] in float32. Runs in a subprocess with "
         "KERAS_BACKEND=numpy.",
         source=src("backend/numpy/nn.py", 912, 929),
+    ),
+    Row(
+        loss="binary-cross-entropy",
+        framework="keras3",
+        setting="logits of magnitude 30 to 40",
+        framework_call="keras.losses.BinaryCrossentropy(from_logits=True)(y_last, z_last)",
+        segref_call="segref.binary_cross_entropy(z, y, from_logits=True)",
+        framework_fn=lambda c: k().losses.BinaryCrossentropy(from_logits=True)(last(c.targets), last(c.logits)),
+        segref_fn=lambda c: segref.binary_cross_entropy(c.logits, c.targets, from_logits=True),
+        **FLOAT32,
+        inputs=saturated_logits,
+        note="On the torch backend the logits go to PyTorch's binary_cross_entropy_with_logits: no clip, so a "
+        "wrong logit of magnitude |z| costs |z|. Keras computes in float32.",
+        source=src("backend/torch/nn.py", 924, 956),
+    ),
+    Row(
+        loss="binary-cross-entropy",
+        framework="keras3",
+        setting="sigmoid output, torch backend",
+        framework_call="keras.losses.binary_crossentropy(y_last, keras.activations.sigmoid(z_last))",
+        segref_call="segref.keras.binary_crossentropy(y_last, sigmoid(z_last))",
+        framework_fn=lambda c: k().losses.binary_crossentropy(
+            last(c.targets), k().activations.sigmoid(k().ops.convert_to_tensor(last(c.logits)))
+        ),
+        segref_fn=lambda c: segref.keras.binary_crossentropy(last(c.targets), last(c.sigmoid)),
+        **FLOAT32,
+        inputs=saturated_logits,
+        differs="The torch backend sees only the probabilities: they are clipped to [1e-7, 1 - 1e-7], so a "
+        "wrong logit of 30 to 40 costs about 16.1, not |z| as from the logits (segref, and the TensorFlow "
+        "backend in the next row).",
+        note="sigmoid(z) = 1 / (1 + exp(-z)); segref.keras.binary_crossentropy applies Keras' clip.",
+        source=src("backend/torch/nn.py", 924, 956),
+    ),
+    Row(
+        loss="binary-cross-entropy",
+        framework="keras3",
+        setting="sigmoid output, TensorFlow backend",
+        framework_call=f"{TF_BCE_OF_SIGMOID}  # KERAS_BACKEND=tensorflow",
+        segref_call="segref.binary_cross_entropy(z, y, from_logits=True, reduction='none').mean(axis=1)",
+        framework_fn=numpy_backend(
+            TF_BCE_OF_SIGMOID,
+            lambda c: {"y_last": last(c.targets), "z_last": last(c.logits)},
+            saturated_logits,
+            backend="tensorflow",
+        ),
+        segref_fn=lambda c: segref.binary_cross_entropy(c.logits, c.targets, from_logits=True, reduction="none").mean(
+            axis=1
+        ),
+        inputs=saturated_logits,
+        note="keras.activations.sigmoid on the TensorFlow backend attaches its input to its output "
+        "(_keras_logits), and binary_crossentropy then computes from those logits even with "
+        "from_logits=False: exact, where the torch backend clips (previous row). Runs in a subprocess with "
+        "KERAS_BACKEND=tensorflow.",
+        source=src("backend/tensorflow/nn.py", 1262, 1295),
     ),
 ]
 
@@ -437,7 +503,7 @@ CE_ROWS = [
         "use channels-last data with Keras.",
         defect="keras.losses.categorical_crossentropy's docstring says label smoothing uses "
         "`label_smoothing / num_classes`, but with axis=1 the code divides by y_true.shape[-1] "
-        "(losses.py L2200-L2204; fixed after 3.15.1 by keras-team/keras#23437).",
+        "(losses.py L2200-L2204).",
         note="Minimal example: y_1h of shape (1, 3, 2) (class 0 at both pixels), p = 1/3 everywhere, "
         "categorical_crossentropy(y_1h, p, label_smoothing=0.3, axis=1) gives 1.15 log 3 = 1.263404 per "
         "pixel, not log 3 = 1.098612 (Keras 3.15.1).",
@@ -517,6 +583,88 @@ CE_ROWS = [
         "channels-last: with axis=1 the NumPy backend raises a ValueError, its shape check assumes the class "
         "axis is last. Runs in a subprocess with KERAS_BACKEND=numpy.",
         source=src("backend/numpy/nn.py", 884, 909),
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="keras3",
+        setting="logits of magnitude 30 to 40",
+        framework_call="keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, z_last)",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True)",
+        framework_fn=lambda c: k().losses.SparseCategoricalCrossentropy(from_logits=True)(c.labels, last(c.logits)),
+        segref_fn=lambda c: segref.categorical_cross_entropy(c.logits, c.labels, from_logits=True),
+        **FLOAT32,
+        inputs=saturated_logits,
+        note="From logits the torch backend takes the log-softmax: no clip, exact where the softmax itself "
+        "rounds to 0. Keras computes in float32.",
+        source=src("backend/torch/nn.py", 875, 921),
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="keras3",
+        setting="ignore_class names a class",
+        framework_call="keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=1)(y, z_last)",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True, ignore_index=1)",
+        framework_fn=lambda c: k().losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=1)(
+            c.labels, last(c.logits)
+        ),
+        segref_fn=lambda c: segref.categorical_cross_entropy(c.logits, c.labels, from_logits=True, ignore_index=1),
+        **FLOAT32,
+        note="The pixels labelled 1 leave the mean; the softmax keeps class 1's channel. Keras computes in float32.",
+        source=src("losses/loss.py", 164, 226),
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="keras3",
+        setting="ignore_class, every pixel ignored",
+        framework_call="keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=255)(y, z_last)",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True, ignore_index=255)",
+        framework_fn=lambda c: k().losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=IGNORE_INDEX)(
+            c.labels, last(c.logits)
+        ),
+        segref_fn=lambda c: segref.categorical_cross_entropy(
+            c.logits, c.labels, from_logits=True, ignore_index=IGNORE_INDEX
+        ),
+        **FLOAT32,
+        inputs=all_ignored,
+        note="When every pixel is ignored both return 0 (PyTorch's cross_entropy returns NaN there). The "
+        "cases with some pixels ignored follow. Keras computes in float32.",
+        source=src("losses/loss.py", 164, 226),
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="keras3",
+        setting="softmax output, torch backend",
+        framework_call="keras.losses.categorical_crossentropy(y_1h_last, keras.activations.softmax(z_last))",
+        segref_call="-np.log(np.clip(p_true, 1e-7, 1 - 1e-7))",
+        framework_fn=lambda c: k().losses.categorical_crossentropy(
+            last(c.one_hot), k().activations.softmax(k().ops.convert_to_tensor(last(c.logits)))
+        ),
+        segref_fn=lambda c: -np.log(clip(p_true(c, c.probs))),
+        inputs=saturated_logits,
+        differs="The torch backend sees only the probabilities: renormalised and clipped to [1e-7, 1 - 1e-7], "
+        "a true class given a probability below 1e-7 costs 16.118, not -log p (up to 80 here), which segref "
+        "gives from the logits and the TensorFlow backend recovers (next row).",
+        note="p_true: the softmax probability of the true class at each pixel.",
+        source=src("backend/torch/nn.py", 849, 872),
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="keras3",
+        setting="softmax output, TensorFlow backend",
+        framework_call=f"{TF_CCE_OF_SOFTMAX}  # KERAS_BACKEND=tensorflow",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True, reduction='none')",
+        framework_fn=numpy_backend(
+            TF_CCE_OF_SOFTMAX,
+            lambda c: {"y_1h_last": last(c.one_hot), "z_last": last(c.logits)},
+            saturated_logits,
+            backend="tensorflow",
+        ),
+        segref_fn=lambda c: segref.categorical_cross_entropy(c.logits, c.labels, from_logits=True, reduction="none"),
+        inputs=saturated_logits,
+        note="keras.activations.softmax on the TensorFlow backend attaches its input to its output "
+        "(_keras_logits), and categorical_crossentropy then computes from those logits: exact, where the "
+        "torch backend clips (previous row). Runs in a subprocess with KERAS_BACKEND=tensorflow.",
+        source=src("backend/tensorflow/nn.py", 1262, 1295),
     ),
 ]
 
@@ -642,6 +790,30 @@ JACCARD_ROWS = [
         segref_default=True,
         note="Keras has no Jaccard loss; with alpha = beta = 1 the Tversky loss is 1 - I / (P + G - I + 1e-7). "
         "Keras computes in float32.",
+        source=src("losses/losses.py", 2616, 2654),
+    ),
+    Row(
+        loss="jaccard",
+        framework="keras3",
+        setting="Tversky(1, 1), class absent from prediction and target",
+        framework_call="keras.losses.tversky(y_1h_last, p_last, alpha=1.0, beta=1.0, "
+        "axis=tuple(range(1, p_last.ndim - 1)))",
+        segref_call="np.where(empty, 1.0, segref.jaccard_loss(p, y, from_logits=False, reduction='none'))",
+        framework_fn=lambda c: k().losses.tversky(
+            last(c.one_hot), last(c.probs), alpha=1.0, beta=1.0, axis=spatial(last(c.probs))
+        ),
+        segref_fn=lambda c: np.where(
+            (c.probs + c.one_hot).sum(axis=tuple(range(2, c.probs.ndim))) == 0,
+            1.0,
+            segref.jaccard_loss(c.probs, c.labels, from_logits=False, reduction="none"),
+        ),
+        rtol=1e-7,
+        atol=1e-8,
+        inputs=empty_pairs,
+        differs="Keras has no smoothing in the numerator: an (image, class) pair with no predicted and no true "
+        "pixel scores 1 - 0 / (0 + 1e-7) = 1, the worst loss; segref scores it 0 (J = 1, perfect agreement).",
+        note="empty: the (image, class) pairs where both sums are 0. Hard one-hot predictions, where such "
+        "pairs occur; the bare function keeps float64.",
         source=src("losses/losses.py", 2616, 2654),
     ),
     Row(
@@ -819,6 +991,25 @@ FOCAL_ROWS = [
         framework_default=True,
         note="Keras' scalar alpha=0.25 multiplies every class alike: a quarter of the unweighted loss. Equal "
         "while every softmax probability stays inside Keras' clip. Keras computes in float32.",
+        source=src("losses/losses.py", 2217, 2304),
+    ),
+    Row(
+        loss="focal",
+        framework="keras3",
+        setting="categorical, saturated logits",
+        framework_call="keras.losses.CategoricalFocalCrossentropy(alpha=1.0, from_logits=True)(y_1h_last, z_last)",
+        segref_call="((1 - p_hat) ** 2 * -np.log(p_hat)).mean()",
+        framework_fn=lambda c: k().losses.CategoricalFocalCrossentropy(alpha=1.0, from_logits=True)(
+            last(c.one_hot), last(c.logits)
+        ),
+        segref_fn=lambda c: ((1 - clip(p_true(c, c.probs))) ** 2 * -np.log(clip(p_true(c, c.probs)))).mean(),
+        **FLOAT32,
+        inputs=saturated_logits,
+        differs="From logits Keras takes the softmax and then clips the probabilities to [1e-7, 1 - 1e-7]: a "
+        "true class given a probability below 1e-7 costs at most 16.118, where segref's focal_loss from "
+        "logits gives -log p (up to 80 here).",
+        note="p_hat = np.clip(p_true, 1e-7, 1 - 1e-7), p_true the softmax probability of the true class at each "
+        "pixel: the focal factor too is taken of the clipped probability. Keras computes in float32.",
         source=src("losses/losses.py", 2217, 2304),
     ),
     Row(

@@ -17,6 +17,7 @@ import segref
 
 from ..frameworks import tensor as t
 from ..model import IGNORE_INDEX, Case, Row, cases
+from .keras3 import saturated_logits, with_cases, zero_probability
 
 COMMIT = "7af492176792f9069b8f1253d099abd05c5e769d"  # the 1.6.1 release (monai._version)
 
@@ -51,6 +52,7 @@ def aggregated(name: str, pred: np.ndarray, target: np.ndarray, **options):
 
 
 CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
+POS_WEIGHT = np.array([2.5])  # one channel: DiceCELoss(sigmoid=True)'s pos_weight
 ALPHAS = np.array([0.1, 0.4, 0.25, 0.75, 0.5])  # per-class focal alpha, in [0, 1]
 FOREGROUND = 1  # the class the "ignore_index names a class" row ignores
 
@@ -103,6 +105,14 @@ def dice_formula(p: np.ndarray, g: np.ndarray, *, nr: float, dr: float, squared:
     return (1 - (2 * intersection + nr) / ((p**power).sum(axes) + (g**power).sum(axes) + dr)).mean()
 
 
+def zero_weighted_ce(c: Case) -> np.ndarray:
+    """MONAI's lambda_dice * Dice + lambda_ce * CE with lambda_ce = 0: the CE computed, then times 0."""
+    with np.errstate(invalid="ignore"):
+        return segref.dice_loss(c.probs, c.labels, from_logits=False, smooth=1e-5) + 0.0 * np.float64(
+            segref.categorical_cross_entropy(c.probs, c.labels, from_logits=False)
+        )
+
+
 def first_image_ignored() -> list[Case]:
     """Cases with ignored pixels whose first image is ignored entirely."""
     runs = []
@@ -110,7 +120,7 @@ def first_image_ignored() -> list[Case]:
         labels = c.labels.copy()
         labels[0] = IGNORE_INDEX
         runs.append(c.with_labels(labels, c.name + "-first-all-ignored"))
-    return runs
+    return sorted(runs, key=lambda c: -c.logits.shape[0])  # a batch of several images shown first
 
 
 def three_classes_or_more() -> list[Case]:
@@ -357,6 +367,46 @@ JACCARD_ROWS = [
         note="The union is P + G - I with P, G sums of squares, in both. " + SQUARED_NOTE,
         source=source("losses/utils.py", 20, 70),
     ),
+    Row(
+        loss="jaccard",
+        framework="monai",
+        setting="ignore_index, an image all ignored",
+        framework_call="DiceLoss(jaccard=True, softmax=True, to_onehot_y=True, ignore_index=255)(z, y[:, None])",
+        segref_call="segref.jaccard_loss(z, y, from_logits=True, smooth=5e-6, ignore_index=255, "
+        "reduction='none').mean()",
+        framework_fn=lambda c: loss("DiceLoss", jaccard=True, **SOFTMAX, ignore_index=IGNORE_INDEX)(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.jaccard_loss(
+            c.logits, c.labels, from_logits=True, smooth=5e-6, ignore_index=IGNORE_INDEX, reduction="none"
+        ).mean(),
+        inputs=first_image_ignored,
+        differs="An image whose pixels are all ignored has empty sums: MONAI scores each of its classes "
+        "1e-5/1e-5, loss 0, and counts them in the mean; segref leaves the image out of the mean "
+        "(its reduction='none' row is 0, which the mean over all rows brings back).",
+        note="On the other images ignored pixels leave every sum, as in segref.",
+        source=source("losses/dice.py", 173, 213),
+    ),
+    Row(
+        loss="jaccard",
+        framework="monai",
+        setting="ignore_index names a class",
+        framework_call="DiceLoss(jaccard=True, softmax=True, to_onehot_y=True, ignore_index=1)(z, y[:, None])",
+        segref_call="segref.jaccard_loss(p * v, y_1h * v, from_logits=False, multilabel=True, smooth=5e-6)",
+        framework_fn=lambda c: loss("DiceLoss", jaccard=True, **SOFTMAX, ignore_index=FOREGROUND)(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.jaccard_loss(
+            c.probs * (c.labels != FOREGROUND)[:, None],
+            c.one_hot * (c.labels != FOREGROUND)[:, None],
+            from_logits=False,
+            multilabel=True,
+            smooth=5e-6,
+        ),
+        differs="MONAI masks the pixels of class 1 out of every channel but keeps class 1's channel: its "
+        "target is then empty, so it scores 1 - 1e-5/(2P + 1e-5), nearly 1 whatever the prediction, and "
+        "counts in the mean. segref's ignore_index=1 leaves class 1 out (no score).",
+        note="v = (y != 1)[:, None], the counted pixels; p = softmax(z); P: the predicted mass of class 1 at "
+        "the counted pixels. The segref side is MONAI's recipe: zero prediction and target at the ignored "
+        "pixels, then a Jaccard loss per channel.",
+        source=source("metrics/utils.py", 89, 132),
+    ),
 ]
 
 FOCAL_ROWS = [
@@ -373,6 +423,20 @@ FOCAL_ROWS = [
         rtol=1e-6,
         note="gamma=2, no alpha, sigmoid per element, mean over every element. " + FLOAT32,
         source=FOCAL_SRC,
+    ),
+    Row(
+        loss="focal",
+        framework="monai",
+        setting="sigmoid, logits of magnitude 30 to 40",
+        framework_call="FocalLoss(reduction='none')(z, y)",
+        segref_call="segref.binary_focal_loss(z, y, from_logits=True, reduction='none')",
+        framework_fn=lambda c: loss("FocalLoss", reduction="none")(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: segref.binary_focal_loss(c.logits, c.targets, from_logits=True, reduction="none"),
+        inputs=saturated_logits,
+        rtol=1e-6,
+        note="MONAI's sigmoid focal loss takes logits and works in log space (logsigmoid): a wrong logit of "
+        "magnitude |z| costs |z| with gamma = 2, no clip. " + FLOAT32,
+        source=source("losses/focal_loss.py", 292, 339),
     ),
     Row(
         loss="focal",
@@ -660,6 +724,59 @@ DICE_CE_ROWS = [
         "per channel.",
         note="y holds independent 0/1 maps, one per channel.",
         source=source("losses/dice.py", 818, 873),
+    ),
+    Row(
+        loss="dice-ce",
+        framework="monai",
+        setting="sigmoid, one channel, weight",
+        framework_call="DiceCELoss(sigmoid=True, weight=w)(z, y)",
+        segref_call="segref.binary_cross_entropy(z, y, from_logits=True, pos_weight=w) "
+        "+ segref.dice_loss(z, y, from_logits=True, multilabel=True, smooth=1e-5)",
+        framework_fn=lambda c: loss("DiceCELoss", sigmoid=True, weight=t(POS_WEIGHT))(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: (
+            segref.binary_cross_entropy(c.logits, c.targets, from_logits=True, pos_weight=POS_WEIGHT)
+            + segref.dice_loss(c.logits, c.targets, from_logits=True, multilabel=True, smooth=1e-5)
+        ),
+        inputs=one_channel_cases,
+        note="z and y have one channel; w = [2.5]. With one channel weight is BCEWithLogitsLoss's pos_weight, "
+        "and the Dice term stays unweighted (DiceLoss applies class weights only to more than one channel). "
+        "With several channels DiceCELoss(sigmoid=True) uses the softmax cross-entropy instead (the "
+        "'sigmoid, several channels' row).",
+        source=source("losses/dice.py", 788, 810),
+    ),
+    Row(
+        loss="dice-ce",
+        framework="monai",
+        setting="reduction='sum'",
+        framework_call="DiceCELoss(to_onehot_y=True, softmax=True, reduction='sum')(z, y[:, None])",
+        segref_call="segref.dice_loss(z, y, from_logits=True, smooth=1e-5, reduction='sum') "
+        "+ segref.categorical_cross_entropy(z, y, from_logits=True, reduction='sum')",
+        framework_fn=lambda c: loss("DiceCELoss", **SOFTMAX, reduction="sum")(t(c.logits), y1(c)),
+        segref_fn=lambda c: (
+            segref.dice_loss(c.logits, c.labels, from_logits=True, smooth=1e-5, reduction="sum")
+            + segref.categorical_cross_entropy(c.logits, c.labels, from_logits=True, reduction="sum")
+        ),
+        note="The sum of the (image, class) Dice losses plus the sum of the pixel cross-entropies: two "
+        "sums over different things. segref.dice_ce_loss has only the mean. DiceCELoss accepts only 'mean' "
+        "and 'sum': reduction='none' raises ValueError in MONAI 1.6.1.",
+        source=source("losses/dice.py", 760, 810),
+    ),
+    Row(
+        loss="dice-ce",
+        framework="monai",
+        setting="lambda_ce=0, a true class at probability 0",
+        framework_call="DiceCELoss(to_onehot_y=True, softmax=True, lambda_ce=0)(z, y[:, None])",
+        segref_call="segref.dice_loss(p, y, from_logits=False, smooth=1e-5) "
+        "+ 0 * segref.categorical_cross_entropy(p, y, from_logits=False)",
+        framework_fn=lambda c: loss("DiceCELoss", **SOFTMAX, lambda_ce=0.0)(t(c.logits), y1(c)),
+        segref_fn=zero_weighted_ce,
+        inputs=with_cases(zero_probability),
+        differs="MONAI computes both terms and then weights them: a cross-entropy of infinity (a true class "
+        "given probability 0, logit -inf) times lambda_ce=0 is NaN. segref.dice_ce_loss(ce_weight=0) does "
+        "not compute the cross-entropy, and gives the Dice loss.",
+        note="p = softmax(z), exactly 0 where z is -inf (segref takes such probabilities, not infinite "
+        "logits). On the random cases that follow, the cross-entropy is finite and the loss is the Dice loss.",
+        source=source("losses/dice.py", 844, 875),
     ),
 ]
 

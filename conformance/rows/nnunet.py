@@ -18,6 +18,7 @@ import segref
 
 from ..frameworks import tensor as t
 from ..model import IGNORE_INDEX, Case, Row, cases
+from .keras3 import with_cases, zero_probability
 
 COMMIT = "468cf803df9b267150ae2b6c0c59b8ac84f16227"  # the v2.8.1 tag
 
@@ -54,15 +55,16 @@ def soft_dice(memory_efficient: bool = False, *, softmax: bool = True, **options
     return cls(apply_nonlin=softmax_helper_dim1() if softmax else torch.sigmoid, **options)
 
 
-def dc_and_ce(*, batch_dice: bool, ignore_label: int | None = None):
-    """``DC_and_CE_loss`` exactly as ``nnUNetTrainer._build_loss`` builds it (one process)."""
+def dc_and_ce(*, batch_dice: bool, ignore_label: int | None = None, weight_ce: float = 1):
+    """``DC_and_CE_loss`` exactly as ``nnUNetTrainer._build_loss`` builds it (one process),
+    ``weight_ce`` aside."""
     from nnunetv2.training.loss.compound_losses import DC_and_CE_loss
 
     dice_kwargs = {"batch_dice": batch_dice, "smooth": 1e-5, "do_bg": False, "ddp": False}
     return DC_and_CE_loss(
         dice_kwargs,
         {},
-        weight_ce=1,
+        weight_ce=weight_ce,
         weight_dice=1,
         ignore_label=ignore_label,
         dice_class=dice_classes().MemoryEfficientSoftDiceLoss,
@@ -119,7 +121,7 @@ def first_image_ignored() -> list[Case]:
         labels = c.labels.copy()
         labels[0] = IGNORE_INDEX
         runs.append(relabelled(c, labels, c.name + "-first-all-ignored"))
-    return runs
+    return sorted(runs, key=lambda c: -c.logits.shape[0])  # a batch of several images shown first
 
 
 FLOAT32 = "nnU-Net sums the Dice statistics in float32 (sum(..., dtype=torch.float32)): agreement to float32 rounding."
@@ -297,6 +299,29 @@ ROWS = [
         note="batch_dice=True is the plans' choice for 2d, and for 3d_fullres when a 3d_lowres (cascade) "
         "exists. " + NEGATIVE + " " + FLOAT32,
         source=DC_CE_SRC,
+    ),
+    Row(
+        loss="dice-ce",
+        framework="nnunet",
+        setting="weight_ce=0, a true class at probability 0",
+        framework_call=f"DC_and_CE_loss({TRAINER}, {{}}, weight_ce=0, weight_dice=1, ignore_label=None, "
+        "dice_class=MemoryEfficientSoftDiceLoss)(z, y[:, None].float())",
+        segref_call="segref.dice_ce_loss(p, y, from_logits=False, ce_weight=0, smooth=1e-5, "
+        "include_background=False) - 1",
+        framework_fn=lambda c: dc_and_ce(batch_dice=False, weight_ce=0)(t(c.logits), y1(c)),
+        segref_fn=lambda c: (
+            segref.dice_ce_loss(
+                c.probs, c.labels, from_logits=False, ce_weight=0.0, smooth=1e-5, include_background=False
+            )
+            - 1
+        ),
+        inputs=with_cases(zero_probability),
+        rtol=1e-6,
+        note="nnU-Net skips a term whose weight is 0, as segref does: a true class given probability 0 "
+        "(logit -inf) would make the cross-entropy infinite, and 0 times infinity NaN; here the loss is the "
+        "Dice term alone. p = softmax(z), exactly 0 where z is -inf (segref takes such probabilities, not "
+        "infinite logits). " + NEGATIVE + " " + FLOAT32,
+        source=source("training/loss/compound_losses.py", 43, 56),
     ),
     Row(
         loss="dice-ce",

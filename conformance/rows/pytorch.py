@@ -7,7 +7,8 @@ import numpy as np
 import segref
 
 from ..frameworks import tensor as t
-from ..model import IGNORE_INDEX, Case, Row, make_case
+from ..model import IGNORE_INDEX, Case, Row, cases, make_case
+from .keras3 import saturated_logits
 
 
 def F():  # noqa: N802 - reads like the usual `import torch.nn.functional as F`
@@ -23,6 +24,23 @@ def saturated() -> list[Case]:
     logits[:, :, 0, 0] = -np.inf  # sigmoid 0
     logits[:, :, 1, 1] = np.inf  # sigmoid 1
     return [Case("saturated", logits, case.labels, case.targets)]
+
+
+def all_ignored() -> list[Case]:
+    """Cases whose every pixel is ignored, then the cases with some pixels ignored."""
+    runs = []
+    for c in cases(ignore=True):
+        runs.append(c.with_labels(np.full_like(c.labels, IGNORE_INDEX), c.name + "-all-ignored"))
+    return runs[:2] + list(cases(ignore=True))
+
+
+def mean_over_counted(c: Case) -> np.ndarray:
+    """The summed loss of the counted pixels divided by their number, 0 / 0 = NaN included."""
+    total = segref.categorical_cross_entropy(
+        c.logits, c.labels, from_logits=True, ignore_index=IGNORE_INDEX, reduction="sum"
+    )
+    with np.errstate(invalid="ignore"):
+        return np.float64(total) / np.float64((c.labels != IGNORE_INDEX).sum())
 
 
 CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
@@ -82,6 +100,17 @@ ROWS = [
         "the formula (and segref) gives infinity there.",
     ),
     Row(
+        loss="binary-cross-entropy",
+        framework="pytorch",
+        setting="logits of magnitude 30 to 40",
+        framework_call="F.binary_cross_entropy_with_logits(z, y, reduction='none')",
+        segref_call="segref.binary_cross_entropy(z, y, from_logits=True, reduction='none')",
+        framework_fn=lambda c: F().binary_cross_entropy_with_logits(t(c.logits), t(c.targets), reduction="none"),
+        segref_fn=lambda c: segref.binary_cross_entropy(c.logits, c.targets, from_logits=True, reduction="none"),
+        inputs=saturated_logits,
+        note="Both work in log space: a wrong logit of magnitude |z| costs |z|, with no clamp.",
+    ),
+    Row(
         loss="categorical-cross-entropy",
         framework="pytorch",
         setting="logits",
@@ -115,6 +144,55 @@ ROWS = [
             ignore_index=IGNORE_INDEX,
         ),
         ignore=True,
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="pytorch",
+        setting="logits of magnitude 30 to 40",
+        framework_call="F.cross_entropy(z, y, reduction='none')",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True, reduction='none')",
+        framework_fn=lambda c: F().cross_entropy(t(c.logits), t(c.labels), reduction="none"),
+        segref_fn=lambda c: segref.categorical_cross_entropy(c.logits, c.labels, from_logits=True, reduction="none"),
+        inputs=saturated_logits,
+        note="Both take the log-softmax of the logits: exact where the softmax itself would round to 0.",
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="pytorch",
+        setting="every pixel ignored",
+        framework_call="F.cross_entropy(z, y, ignore_index=255)",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True, ignore_index=255, reduction='sum') "
+        "/ (y != 255).sum()",
+        framework_fn=lambda c: F().cross_entropy(t(c.logits), t(c.labels), ignore_index=IGNORE_INDEX),
+        segref_fn=mean_over_counted,
+        inputs=all_ignored,
+        differs="PyTorch divides the summed loss by the number of counted pixels even when there is none: "
+        "0 / 0 = NaN when every pixel is ignored. segref returns 0 there (nothing is counted).",
+        note="The cases with some pixels ignored follow, where both give the mean over the counted pixels.",
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="pytorch",
+        setting="ignore_index names a class",
+        framework_call="F.cross_entropy(z, y, ignore_index=1)",
+        segref_call="segref.categorical_cross_entropy(z, y, from_logits=True, ignore_index=1)",
+        framework_fn=lambda c: F().cross_entropy(t(c.logits), t(c.labels), ignore_index=1),
+        segref_fn=lambda c: segref.categorical_cross_entropy(c.logits, c.labels, from_logits=True, ignore_index=1),
+        note="The pixels labelled 1 leave the mean; the softmax keeps class 1's channel.",
+    ),
+    Row(
+        loss="categorical-cross-entropy",
+        framework="pytorch",
+        setting="weight, one-hot targets",
+        framework_call="F.cross_entropy(z, y_1h, weight=w)",
+        segref_call="segref.categorical_cross_entropy(z, y_1h, from_logits=True, class_weights=w)",
+        framework_fn=lambda c: F().cross_entropy(t(c.logits), t(c.one_hot), weight=t(CLASS_WEIGHTS[: c.num_classes])),
+        segref_fn=lambda c: segref.categorical_cross_entropy(
+            c.logits, c.one_hot, from_logits=True, class_weights=CLASS_WEIGHTS[: c.num_classes]
+        ),
+        note="With probability (one-hot or soft) targets both divide the weighted sum by the number of "
+        "pixels, not by the summed weights of the true classes as with index targets: the same labels "
+        "give two weighted means.",
     ),
 ]
 

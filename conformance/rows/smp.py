@@ -65,6 +65,16 @@ def binary_ignored() -> list[Case]:
     return out
 
 
+def first_image_ignored() -> list[Case]:
+    """The cases with ignored pixels, their first image ignored entirely."""
+    runs = []
+    for case in cases(ignore=True):
+        labels = case.labels.copy()
+        labels[0] = IGNORE_INDEX
+        runs.append(case.with_labels(labels, case.name + "-first-all-ignored"))
+    return sorted(runs, key=lambda case: len(case.labels) == 1)  # a batch of several images first
+
+
 def kept(case: Case) -> np.ndarray:
     """1.0 where a binary target is not ``IGNORE_INDEX``, shape of ``targets``."""
     return (case.targets != IGNORE_INDEX).astype(np.float64)
@@ -177,6 +187,38 @@ def overlap_rows(loss: str) -> list[Row]:
             note="Ignored pixels leave every sum, of the prediction too. " + MASK_NOTE,
         ),
         row(
+            "multiclass, ignore_index, an image all ignored",
+            f'{name}("multiclass", ignore_index=255)(z, y)',
+            f'(segref.{fn}(z, y, from_logits=True, per_image=False, ignore_index=255, reduction="none") '
+            "* present).mean()",
+            lambda c: smp(name, c.logits, c.labels, "multiclass", ignore_index=IGNORE_INDEX),
+            lambda c: masked(c.logits, c.labels, present(c.one_hot), from_logits=True, ignore_index=IGNORE_INDEX),
+            inputs=first_image_ignored,
+            note="The first image's pixels are all ignored. SMP pools the batch, so that image only adds "
+            "nothing to the sums: the loss is that of the other images, and a class is masked (loss 0, "
+            "still averaged) only if no other image has a target pixel of it. With one image every class "
+            "is masked and the loss is 0. " + MASK_NOTE,
+        ),
+        row(
+            "multiclass, ignore_index names a class",
+            f'{name}("multiclass", ignore_index=1)(z, y)',
+            f'(segref.{fn}(z, y, from_logits=True, per_image=False, ignore_index=1, reduction="none") '
+            "* present_other).sum() / C",
+            lambda c: smp(name, c.logits, c.labels, "multiclass", ignore_index=1),
+            lambda c: float(
+                (
+                    ref(c.logits, c.labels, from_logits=True, per_image=False, ignore_index=1, reduction="none")
+                    * np.delete(present(c.one_hot * (c.labels != 1)[:, None]), 1)
+                ).sum()
+                / c.num_classes
+            ),
+            differs="SMP masks the pixels of class 1 out of every channel; class 1 then has no target pixel, "
+            "so its loss is masked to 0 but still counts in the mean over the C classes. segref leaves "
+            "class 1 out of the mean.",
+            note="present_other: SMP's mask for the classes other than 1, computed at the pixels kept; the "
+            "segref side (classes other than 1) is summed and divided by C, class 1 adding 0.",
+        ),
+        row(
             "smooth=1",
             f'{name}("multiclass", smooth=1.0)(z, y)',
             f'(segref.{fn}(z, y, from_logits=True, smooth={smooth_factor}, per_image=False, reduction="none") '
@@ -215,8 +257,8 @@ def overlap_rows(loss: str) -> list[Row]:
         ),
         row(
             "binary",
-            f'{name}("binary")(z, y)',
-            f'(segref.{fn}(z, y, from_logits=True, multilabel=True, per_image=False, reduction="none") '
+            f'{name}("binary")(z[:, :1], y[:, :1])',
+            f'(segref.{fn}(z[:, :1], y[:, :1], from_logits=True, multilabel=True, per_image=False, reduction="none") '
             "* present).mean()",
             lambda c: smp(name, c.logits[:, :1], c.targets[:, :1], "binary"),
             lambda c: masked(
@@ -315,7 +357,7 @@ def overlap_rows(loss: str) -> list[Row]:
             ),
             row(
                 "binary, ignore_index",
-                'DiceLoss("binary", ignore_index=255)(z, y)',
+                'DiceLoss("binary", ignore_index=255)(z[:, :1], y[:, :1])',
                 "(segref.dice_loss(p * m, y * m, from_logits=False, multilabel=True, per_image=False, "
                 'reduction="none") * present).mean()',
                 lambda c: smp(name, c.logits[:, :1], c.targets[:, :1], "binary", ignore_index=IGNORE_INDEX),
@@ -350,8 +392,8 @@ FOCAL_ROWS = [
         loss="focal",
         framework="smp",
         setting="binary",
-        framework_call='FocalLoss("binary")(z, y)',
-        segref_call="segref.binary_focal_loss(z, y, from_logits=True)",
+        framework_call='FocalLoss("binary")(z[:, :1], y[:, :1])',
+        segref_call="segref.binary_focal_loss(z[:, :1], y[:, :1], from_logits=True)",
         framework_fn=lambda c: smp("FocalLoss", c.logits[:, :1], c.targets[:, :1], "binary"),
         segref_fn=lambda c: segref.binary_focal_loss(c.logits[:, :1], c.targets[:, :1], from_logits=True),
         framework_default=True,
@@ -402,8 +444,8 @@ FOCAL_ROWS = [
         loss="focal",
         framework="smp",
         setting="alpha=0.25, gamma=3",
-        framework_call='FocalLoss("binary", alpha=0.25, gamma=3.0)(z, y)',
-        segref_call="segref.binary_focal_loss(z, y, from_logits=True, alpha=0.25, gamma=3.0)",
+        framework_call='FocalLoss("binary", alpha=0.25, gamma=3.0)(z[:, :1], y[:, :1])',
+        segref_call="segref.binary_focal_loss(z[:, :1], y[:, :1], from_logits=True, alpha=0.25, gamma=3.0)",
         framework_fn=lambda c: smp("FocalLoss", c.logits[:, :1], c.targets[:, :1], "binary", alpha=0.25, gamma=3.0),
         segref_fn=lambda c: segref.binary_focal_loss(
             c.logits[:, :1], c.targets[:, :1], from_logits=True, alpha=0.25, gamma=3.0
@@ -415,9 +457,9 @@ FOCAL_ROWS = [
         loss="focal",
         framework="smp",
         setting="normalized",
-        framework_call='FocalLoss("binary", normalized=True)(z, y)',
-        segref_call='segref.binary_focal_loss(z, y, from_logits=True, reduction="sum") '
-        "/ (np.abs(y - p) ** 2).sum() / y.size",
+        framework_call='FocalLoss("binary", normalized=True)(z[:, :1], y[:, :1])',
+        segref_call='segref.binary_focal_loss(z[:, :1], y[:, :1], from_logits=True, reduction="sum") '
+        "/ (np.abs(y[:, :1] - p[:, :1]) ** 2).sum() / y[:, :1].size",
         framework_fn=lambda c: smp("FocalLoss", c.logits[:, :1], c.targets[:, :1], "binary", normalized=True),
         segref_fn=lambda c: (
             segref.binary_focal_loss(c.logits[:, :1], c.targets[:, :1], from_logits=True, reduction="sum")
