@@ -21,7 +21,9 @@ from markdown.preprocessors import Preprocessor
 from . import DOCS_DIR, SiteCheckError, page_source
 
 DATA_FILE = DOCS_DIR / "data" / "conformance.json"
-MARKER = re.compile(r"^<!-- conformance: (?P<key>[a-z0-9-]+) -->$")
+MARKER = re.compile(r"^(?P<indent> *)<!-- conformance(?P<glance>-glance)?: (?P<key>[a-z0-9-]+) -->$")
+NEAR_MISS = re.compile(r"^\s*<!--\s*conformance", re.IGNORECASE)
+GLANCE_FRAMEWORKS = ("keras3", "monai", "smp")
 KIND_TEXT = {
     "same": "same by default",
     "mapped": "same under a mapping",
@@ -158,26 +160,60 @@ def matrix(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render(key: str, document: dict[str, Any]) -> str:
+def glance(document: dict[str, Any], loss: str) -> str:
+    """Markdown lines for an "At a glance" box: per framework of :data:`GLANCE_FRAMEWORKS`, the
+    call that gives segref's default number, else the framework's default and its segref twin."""
+    if loss not in document["losses"]:
+        raise SiteCheckError(f"conformance data has no loss {loss!r} (known: {', '.join(document['losses'])})")
+    lines = []
+    for framework in GLANCE_FRAMEWORKS:
+        rows = [row for row in document["rows"] if row["loss"] == loss and row["framework"] == framework]
+        meta = document["frameworks"][framework]
+        name = f"**{meta['name']}** {meta['version']}"
+        ours = next(
+            (r for r in rows if r["segref_default"] and r["kind"] != "differs" and r["input"] == "example"), None
+        )
+        theirs = next((r for r in rows if r["framework_default"] and r["input"] == "example"), None)
+        row = ours or theirs
+        if row is not None:
+            default = "its default " if row is theirs and row is not ours else ""
+            lines.append(
+                f"- {name}: {default}`{row['framework_call']}` = {number(row['framework_value'])}, "
+                f"as `{row['segref_call']}`"
+            )
+        elif not rows:
+            lines.append(f"- {name}: no such loss")
+    return "\n".join(lines)
+
+
+def render(key: str, document: dict[str, Any], *, at_a_glance: bool = False) -> str:
+    if at_a_glance:
+        return glance(document, key)
     return matrix(document) if key == "matrix" else loss_table(document, key)
 
 
 class ConformancePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
-        if not any(MARKER.match(line) for line in lines):
+        if not any(NEAR_MISS.match(line) for line in lines):
             return lines
         document = load()
         out: list[str] = []
         for line in lines:
             found = MARKER.match(line)
             if not found:
+                if NEAR_MISS.match(line):
+                    raise SiteCheckError(
+                        f"{page_source(self.md)}: {line.strip()!r} is not a conformance marker; write "
+                        "'<!-- conformance: KEY -->' or '<!-- conformance-glance: KEY -->' on a line of its own"
+                    )
                 out.append(line)
                 continue
             try:
-                rendered = render(found.group("key"), document)
+                rendered = render(found.group("key"), document, at_a_glance=bool(found.group("glance")))
             except SiteCheckError as error:
                 raise SiteCheckError(f"{page_source(self.md)}: {error}") from None
-            out += ["", *rendered.split("\n"), ""]
+            indent = found.group("indent")  # inside an admonition, the lines keep its indentation
+            out += ["", *(indent + line for line in rendered.split("\n")), ""]
         return out
 
 

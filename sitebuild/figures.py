@@ -399,6 +399,32 @@ def fig_overlap(theme: str) -> Figure:
     return fig
 
 
+def empty_mask_loss(mass: float | np.ndarray, smooth: float, pixels: int = 100) -> np.ndarray:
+    """segref.dice_loss of a target with no foreground, predicted with total probability ``mass``
+    spread evenly over ``pixels`` pixels (one image per mass)."""
+    masses = np.atleast_1d(np.asarray(mass, dtype=np.float64))
+    pred = torch.from_numpy(np.repeat((masses / pixels)[:, None, None], pixels, axis=2))
+    target = torch.zeros_like(pred)
+    loss = segref.dice_loss(pred, target, from_logits=False, multilabel=True, smooth=smooth, reduction="none")
+    return loss[:, 0].numpy()
+
+
+def fig_dice_empty_smoothing(theme: str) -> Figure:
+    """Dice loss of an empty target against the predicted foreground, for several smoothing terms."""
+    masses = np.logspace(-8, 1, 200)
+    fig, ax = _new_figure()
+    for smooth in (1e-7, 1e-5, 1e-3, 1e-1, 1.0):
+        ax.plot(masses, empty_mask_loss(masses, smooth), label=f"ε = {smooth:g}")
+    if abs(float(empty_mask_loss(1.0, 1.0)[0]) - 0.5) > 1e-12:
+        raise FigureCheckError("dice_loss of an empty target, predicted mass 1, smooth 1 is not 1/2")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("predicted foreground $\\Sigma p$ on an empty target (pixels)")
+    ax.set_ylabel("Dice loss")
+    ax.legend(loc="lower right")
+    return fig
+
+
 # dice-gradient: an 8x8 image whose target is a 4x4 square (16 of 64 pixels).
 _GRAD_SIZE = 8
 _GRAD_FOREGROUND = (3, 3)  # a pixel inside the square
@@ -562,6 +588,7 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "focal-gamma": fig_focal_gamma,
     "focal-gamma-gradient": fig_focal_gamma_gradient,
     "dice-overlap": fig_overlap,
+    "dice-empty-smoothing": fig_dice_empty_smoothing,
     "dice-gradient": fig_dice_gradient,
     "mask-example": fig_mask_example,
 }

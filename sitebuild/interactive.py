@@ -27,8 +27,10 @@ from markdown.preprocessors import Preprocessor
 import segref
 
 from . import SiteCheckError, page_source
+from .figures import empty_mask_loss
 
 MARKER = re.compile(r"^<!-- interactive: (?P<name>[a-z0-9-]+) -->$")
+NEAR_MISS = re.compile(r"^\s*<!--\s*interactive", re.IGNORECASE)
 DTYPE = torch.float64
 
 
@@ -150,16 +152,6 @@ def overlap() -> dict[str, Any]:
 # --- smoothing on an empty mask ---------------------------------------------------------------
 
 
-def empty_mask_loss(mass: float | np.ndarray, smooth: float, pixels: int = 100) -> np.ndarray:
-    """segref.dice_loss of a target with no foreground, predicted with total probability ``mass``
-    spread evenly over ``pixels`` pixels (one image per mass)."""
-    masses = np.atleast_1d(np.asarray(mass, dtype=np.float64))
-    pred = torch.from_numpy(np.repeat((masses / pixels)[:, None, None], pixels, axis=2))
-    target = torch.zeros_like(pred)
-    loss = segref.dice_loss(pred, target, from_logits=False, multilabel=True, smooth=smooth, reduction="none")
-    return loss[:, 0].numpy()
-
-
 def smoothing() -> dict[str, Any]:
     masses = [m * 10.0**e for e in range(-8, 1) for m in (1, 1.5, 2, 3, 5, 7)] + [10.0]
     masses = [float(f"{m:.3g}") for m in masses]
@@ -226,8 +218,8 @@ def widget_html(name: str) -> str:
         data = json.dumps(WIDGETS[name](), ensure_ascii=False, separators=(",", ":"))
         # an attribute, not a <script type="application/json">: instant navigation re-runs scripts
         _cache[name] = (
-            f'<segref-interactive data-widget="{html.escape(name)}" data-search-exclude hidden '
-            f'data-figure="{html.escape(data, quote=True)}"></segref-interactive>'
+            f'<div class="segref-interactive"><segref-interactive data-widget="{html.escape(name)}" '
+            f'data-search-exclude hidden data-figure="{html.escape(data, quote=True)}"></segref-interactive></div>'
         )
     return _cache[name]
 
@@ -238,6 +230,11 @@ class InteractivePreprocessor(Preprocessor):
         for line in lines:
             found = MARKER.match(line)
             if not found:
+                if NEAR_MISS.match(line):
+                    raise SiteCheckError(
+                        f"{page_source(self.md)}: {line.strip()!r} is not an interactive-figure marker; write "
+                        "'<!-- interactive: NAME -->' at the start of a line of its own"
+                    )
                 out.append(line)
                 continue
             try:

@@ -5,6 +5,7 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var M = { left: 56, right: 16, top: 14, bottom: 46 };
+  var counter = 0;
 
   function el(name, attrs, parent) {
     var node = document.createElementNS(SVG, name);
@@ -110,34 +111,38 @@
 
     data.controls.forEach(function (control) {
       state[control.id] = control.initial;
+      var id = "segref-" + root.getAttribute("data-widget") + "-" + control.id + "-" + (++counter);
+      var row = document.createElement("div");
       var label = document.createElement("label");
-      var name = document.createElement("span");
-      name.textContent = control.label + " ";
+      label.htmlFor = id;
+      label.textContent = control.label;
       var input = document.createElement("input");
       input.type = "range";
+      input.id = id;
       input.min = "0";
       input.max = String(control.values.length - 1);
       input.step = "1";
       input.value = String(control.initial);
       input.setAttribute("data-control", control.id);
       var output = document.createElement("output");
-      function update() {
-        state[control.id] = +input.value;
+      output.htmlFor = id;
+      function show() {
         output.textContent = control.text[state[control.id]];
-        input.setAttribute("aria-valuetext", control.label + " " + control.text[state[control.id]]);
-        draw();
+        input.setAttribute("aria-valuetext", control.text[state[control.id]]);
       }
-      input.addEventListener("input", update);
-      label.appendChild(name);
-      label.appendChild(input);
-      label.appendChild(output);
-      controls.appendChild(label);
-      output.textContent = control.text[control.initial];
-      input.setAttribute("aria-valuetext", control.label + " " + control.text[control.initial]);
+      input.addEventListener("input", function () {
+        state[control.id] = +input.value;
+        show();
+        draw();
+      });
+      row.appendChild(label);
+      row.appendChild(input);
+      row.appendChild(output);
+      controls.appendChild(row);
+      show();
     });
     root.appendChild(figure);
     draw();
-    root.hidden = false;
   }
 
   function init() {
