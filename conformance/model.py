@@ -138,6 +138,27 @@ def cases(*, ignore: bool = False) -> Iterator[Case]:
             yield make_case(label, n=n, c=c, spatial=spatial, seed=100 * seed + absent, absent=absent, ignore=ignore)
 
 
+#: Class weights the rows pass (the first C entries): distinct, one below 1, none 0.
+CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
+
+
+def all_ignored() -> list[Case]:
+    """Two cases whose every pixel is ignored, then the cases with some pixels ignored."""
+    runs = [c.with_labels(np.full_like(c.labels, IGNORE_INDEX), c.name + "-all-ignored") for c in cases(ignore=True)]
+    return runs[:2] + list(cases(ignore=True))
+
+
+def first_image_ignored() -> list[Case]:
+    """The cases with ignored pixels, their first image ignored entirely; a batch of several
+    images first (the one shown on the site), where that image changes the batch's sums."""
+    runs = []
+    for c in cases(ignore=True):
+        labels = c.labels.copy()
+        labels[0] = IGNORE_INDEX
+        runs.append(c.with_labels(labels, c.name + "-first-all-ignored"))
+    return sorted(runs, key=lambda c: -c.logits.shape[0])
+
+
 Fn = Callable[[Case], Any]
 
 

@@ -26,13 +26,12 @@ import segref
 import segref.keras
 
 from ..frameworks import keras3
-from ..model import IGNORE_INDEX, Case, Row, cases, make_case
+from ..model import CLASS_WEIGHTS, IGNORE_INDEX, Case, Row, all_ignored, cases, make_case
 
 KERAS = "https://github.com/keras-team/keras/blob/250b42181ce9f37df68319d8f4753ec89a349a43/keras/src/"
 FLOAT32 = {"rtol": 1e-6, "atol": 1e-7}  # float32 arithmetic on one side
 FOCAL32 = {"rtol": 1e-5, "atol": 1e-7}  # float32 focal factors: 1 - p_t loses digits as p_t nears 1
 EPSILON = 1e-7  # keras.config.epsilon()
-CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 
 
 def src(path: str, first: int, last: int) -> str:
@@ -215,12 +214,6 @@ NUMPY_BCE_LOGITS = "keras.losses.binary_crossentropy(y_last, z_last, from_logits
 NUMPY_SPARSE = "keras.losses.sparse_categorical_crossentropy(y, z_last, from_logits=True)"
 TF_BCE_OF_SIGMOID = "keras.losses.binary_crossentropy(y_last, keras.activations.sigmoid(z_last))"
 TF_CCE_OF_SOFTMAX = "keras.losses.categorical_crossentropy(y_1h_last, keras.activations.softmax(z_last))"
-
-
-def all_ignored() -> list[Case]:
-    """Cases whose every pixel is ignored, then the cases with some pixels ignored."""
-    runs = [c.with_labels(np.full_like(c.labels, IGNORE_INDEX), c.name + "-all-ignored") for c in cases(ignore=True)]
-    return runs[:2] + list(cases(ignore=True))
 
 
 # ---------------------------------------------------------------------------------------

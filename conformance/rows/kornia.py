@@ -13,7 +13,7 @@ import numpy as np
 import segref
 
 from ..frameworks import tensor as t
-from ..model import Case, Row, cases
+from ..model import CLASS_WEIGHTS, Case, Row, cases
 from .smp import binary_ignored, kept, metric_cases
 
 SOURCE = "https://github.com/kornia/kornia/blob/v0.9.0/kornia/"
@@ -21,7 +21,6 @@ DICE = f"{SOURCE}losses/dice.py#L170-L344"
 TVERSKY = f"{SOURCE}losses/tversky.py#L33-L132"
 FOCAL = f"{SOURCE}losses/focal.py#L168-L338"
 BINARY_FOCAL = f"{SOURCE}losses/focal.py#L419-L549"
-CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 
 
 def losses():

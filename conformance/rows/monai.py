@@ -16,7 +16,7 @@ import numpy as np
 import segref
 
 from ..frameworks import tensor as t
-from ..model import IGNORE_INDEX, Case, Row, cases
+from ..model import CLASS_WEIGHTS, IGNORE_INDEX, Case, Row, cases, first_image_ignored
 from .keras3 import saturated_logits, with_cases, zero_probability
 
 COMMIT = "7af492176792f9069b8f1253d099abd05c5e769d"  # the 1.6.1 release (monai._version)
@@ -51,7 +51,6 @@ def aggregated(name: str, pred: np.ndarray, target: np.ndarray, **options):
     return m.aggregate().item()
 
 
-CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 POS_WEIGHT = np.array([2.5])  # one channel: DiceCELoss(sigmoid=True)'s pos_weight
 ALPHAS = np.array([0.1, 0.4, 0.25, 0.75, 0.5])  # per-class focal alpha, in [0, 1]
 FOREGROUND = 1  # the class the "ignore_index names a class" row ignores
@@ -111,16 +110,6 @@ def zero_weighted_ce(c: Case) -> np.ndarray:
         return segref.dice_loss(c.probs, c.labels, from_logits=False, smooth=1e-5) + 0.0 * np.float64(
             segref.categorical_cross_entropy(c.probs, c.labels, from_logits=False)
         )
-
-
-def first_image_ignored() -> list[Case]:
-    """Cases with ignored pixels whose first image is ignored entirely."""
-    runs = []
-    for c in cases(ignore=True):
-        labels = c.labels.copy()
-        labels[0] = IGNORE_INDEX
-        runs.append(c.with_labels(labels, c.name + "-first-all-ignored"))
-    return sorted(runs, key=lambda c: -c.logits.shape[0])  # a batch of several images shown first
 
 
 def three_classes_or_more() -> list[Case]:

@@ -17,11 +17,10 @@ import numpy as np
 import segref
 
 from ..frameworks import jax_x64
-from ..model import IGNORE_INDEX, Case, Row
+from ..model import CLASS_WEIGHTS, IGNORE_INDEX, Case, Row
 from .keras3 import last, p_t, saturated_logits, smoothed, with_cases
 
 OPTAX = "https://github.com/google-deepmind/optax/blob/107e9ad20ca62bcbee1a8c016daab71c690a678c/optax/losses/"
-CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 
 
 def src(path: str, first: int, last_line: int) -> str:

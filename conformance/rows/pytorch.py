@@ -7,7 +7,7 @@ import numpy as np
 import segref
 
 from ..frameworks import tensor as t
-from ..model import IGNORE_INDEX, Case, Row, cases, make_case
+from ..model import CLASS_WEIGHTS, IGNORE_INDEX, Case, Row, all_ignored, make_case
 from .keras3 import saturated_logits
 
 
@@ -26,14 +26,6 @@ def saturated() -> list[Case]:
     return [Case("saturated", logits, case.labels, case.targets)]
 
 
-def all_ignored() -> list[Case]:
-    """Cases whose every pixel is ignored, then the cases with some pixels ignored."""
-    runs = []
-    for c in cases(ignore=True):
-        runs.append(c.with_labels(np.full_like(c.labels, IGNORE_INDEX), c.name + "-all-ignored"))
-    return runs[:2] + list(cases(ignore=True))
-
-
 def mean_over_counted(c: Case) -> np.ndarray:
     """The summed loss of the counted pixels divided by their number, 0 / 0 = NaN included."""
     total = segref.categorical_cross_entropy(
@@ -42,8 +34,6 @@ def mean_over_counted(c: Case) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.float64(total) / np.float64((c.labels != IGNORE_INDEX).sum())
 
-
-CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 
 ROWS = [
     Row(

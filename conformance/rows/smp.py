@@ -18,10 +18,9 @@ import segref
 
 from .. import frameworks
 from ..frameworks import tensor as t
-from ..model import IGNORE_INDEX, Case, Row, cases, make_case
+from ..model import CLASS_WEIGHTS, IGNORE_INDEX, Case, Row, cases, first_image_ignored, make_case
 
 SOURCE = "https://github.com/qubvel-org/segmentation_models.pytorch/blob/v0.6.0/segmentation_models_pytorch/"
-CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 
 
 # Inputs, shared with kornia.py and torchmetrics.py ---------------------------------------
@@ -63,16 +62,6 @@ def binary_ignored() -> list[Case]:
         targets = np.where(rng.random(case.targets.shape) < 0.2, float(IGNORE_INDEX), case.targets)
         out.append(dataclasses.replace(case, name=f"{case.name}-ignored-targets", targets=targets))
     return out
-
-
-def first_image_ignored() -> list[Case]:
-    """The cases with ignored pixels, their first image ignored entirely."""
-    runs = []
-    for case in cases(ignore=True):
-        labels = case.labels.copy()
-        labels[0] = IGNORE_INDEX
-        runs.append(case.with_labels(labels, case.name + "-first-all-ignored"))
-    return sorted(runs, key=lambda case: len(case.labels) == 1)  # a batch of several images first
 
 
 def kept(case: Case) -> np.ndarray:
