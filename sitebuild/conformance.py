@@ -157,7 +157,8 @@ def matrix(document: dict[str, Any]) -> str:
     for loss, info in document["losses"].items():
         cells = [cell(document, loss, framework) for framework in frameworks]
         lines.append(f"| [{info['name']}]({page_of(loss)}) | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    # a class for the stylesheet, which makes the ten columns fit the desktop column
+    return "\n".join(['<div class="segref-matrix" markdown>', "", *lines, "", "</div>"])
 
 
 def glance(document: dict[str, Any], loss: str) -> str:
