@@ -71,3 +71,42 @@ def page_source(md: Any, text: str | None = None) -> str:
         return found
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), None)
     return f"the page titled {title!r}" if title else "<markdown>"
+
+
+try:  # the marker preprocessors need Python-Markdown; the pure helpers above do not
+    from markdown.preprocessors import Preprocessor as _Preprocessor
+except ImportError:  # pragma: no cover
+    _Preprocessor = object  # type: ignore[assignment,misc]
+
+
+class MarkerPreprocessor(_Preprocessor):  # type: ignore[misc,valid-type]
+    """Replaces each line matching ``marker`` by the lines :meth:`replace` returns.
+
+    A line that starts like a marker (``near_miss``) but does not match it stops the build
+    with ``hint``, so a mistyped marker cannot vanish as an HTML comment; an error from
+    :meth:`replace` is reported with the page's name.
+    """
+
+    marker: re.Pattern[str]
+    near_miss: re.Pattern[str]
+    hint: str
+
+    def replace(self, found: re.Match[str]) -> list[str]:
+        raise NotImplementedError
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not any(self.near_miss.match(line) for line in lines):
+            return lines
+        out: list[str] = []
+        for line in lines:
+            found = self.marker.match(line)
+            if not found:
+                if self.near_miss.match(line):
+                    raise SiteCheckError(f"{page_source(self.md)}: {line.strip()!r} is not a {self.hint}")
+                out.append(line)
+                continue
+            try:
+                out += ["", *self.replace(found), ""]
+            except SiteCheckError as error:
+                raise SiteCheckError(f"{page_source(self.md)}: {error}") from None
+        return out

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from markdown import Extension, Markdown
-from markdown.preprocessors import Preprocessor
 
-from . import DOCS_DIR, SiteCheckError, page_source
+from . import DOCS_DIR, MarkerPreprocessor, SiteCheckError
 
 DATA_FILE = DOCS_DIR / "data" / "conformance.json"
 MARKER = re.compile(r"^(?P<indent> *)<!-- conformance(?P<glance>-glance)?: (?P<key>[a-z0-9-]+) -->$")
@@ -193,29 +192,17 @@ def render(key: str, document: dict[str, Any], *, at_a_glance: bool = False) -> 
     return matrix(document) if key == "matrix" else loss_table(document, key)
 
 
-class ConformancePreprocessor(Preprocessor):
-    def run(self, lines: list[str]) -> list[str]:
-        if not any(NEAR_MISS.match(line) for line in lines):
-            return lines
-        document = load()
-        out: list[str] = []
-        for line in lines:
-            found = MARKER.match(line)
-            if not found:
-                if NEAR_MISS.match(line):
-                    raise SiteCheckError(
-                        f"{page_source(self.md)}: {line.strip()!r} is not a conformance marker; write "
-                        "'<!-- conformance: KEY -->' or '<!-- conformance-glance: KEY -->' on a line of its own"
-                    )
-                out.append(line)
-                continue
-            try:
-                rendered = render(found.group("key"), document, at_a_glance=bool(found.group("glance")))
-            except SiteCheckError as error:
-                raise SiteCheckError(f"{page_source(self.md)}: {error}") from None
-            indent = found.group("indent")  # inside an admonition, the lines keep its indentation
-            out += ["", *(indent + line for line in rendered.split("\n")), ""]
-        return out
+class ConformancePreprocessor(MarkerPreprocessor):
+    marker, near_miss = MARKER, NEAR_MISS
+    hint = (
+        "conformance marker; write '<!-- conformance: KEY -->' or '<!-- conformance-glance: KEY -->' "
+        "on a line of its own"
+    )
+
+    def replace(self, found: re.Match[str]) -> list[str]:
+        rendered = render(found.group("key"), load(), at_a_glance=bool(found.group("glance")))
+        indent = found.group("indent")  # inside an admonition, the lines keep its indentation
+        return [indent + line for line in rendered.split("\n")]
 
 
 class ConformanceExtension(Extension):

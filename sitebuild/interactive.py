@@ -22,11 +22,10 @@ from typing import Any
 import numpy as np
 import torch
 from markdown import Extension, Markdown
-from markdown.preprocessors import Preprocessor
 
 import segref
 
-from . import SiteCheckError, page_source
+from . import MarkerPreprocessor, SiteCheckError
 from .figures import empty_mask_loss
 
 MARKER = re.compile(r"^<!-- interactive: (?P<name>[a-z0-9-]+) -->$")
@@ -224,24 +223,12 @@ def widget_html(name: str) -> str:
     return _cache[name]
 
 
-class InteractivePreprocessor(Preprocessor):
-    def run(self, lines: list[str]) -> list[str]:
-        out: list[str] = []
-        for line in lines:
-            found = MARKER.match(line)
-            if not found:
-                if NEAR_MISS.match(line):
-                    raise SiteCheckError(
-                        f"{page_source(self.md)}: {line.strip()!r} is not an interactive-figure marker; write "
-                        "'<!-- interactive: NAME -->' at the start of a line of its own"
-                    )
-                out.append(line)
-                continue
-            try:
-                out += ["", widget_html(found.group("name")), ""]
-            except SiteCheckError as error:
-                raise SiteCheckError(f"{page_source(self.md)}: {error}") from None
-        return out
+class InteractivePreprocessor(MarkerPreprocessor):
+    marker, near_miss = MARKER, NEAR_MISS
+    hint = "interactive-figure marker; write '<!-- interactive: NAME -->' at the start of a line of its own"
+
+    def replace(self, found: re.Match[str]) -> list[str]:
+        return [widget_html(found.group("name"))]
 
 
 class InteractiveExtension(Extension):
