@@ -12,9 +12,13 @@ Public API:
 
 - :data:`FIGURES`: name -> builder ``f(theme) -> matplotlib.figure.Figure``,
   with ``theme`` in :data:`THEMES` (``"light"`` or ``"dark"``);
-- :func:`render_svg`: one figure in one theme, as deterministic SVG bytes;
-- :func:`render_all`: every figure in both themes, keyed by site path, e.g.
-  ``"figures/focal-gamma-light.svg"``;
+- :func:`render_svg`: one figure in one theme and one layout, as deterministic SVG bytes;
+- :func:`render_all`: every figure in both themes and both layouts, keyed by site path, e.g.
+  ``"figures/focal-gamma-light.svg"`` and ``"figures/focal-gamma-light-narrow.svg"``;
+
+Each figure has two layouts (:data:`LAYOUTS`): ``"wide"`` for the desktop column, panels
+side by side, and ``"narrow"`` for phones, panels stacked in a figure about 4 inches wide, so
+that the text is drawn at about 12 CSS px on a 390 px screen instead of 8.
 - :func:`mask_example_scores`: the counts and scores printed in ``mask-example``.
 
 The Markdown extension ``sitebuild.figure_embed`` embeds them in the pages;
@@ -27,6 +31,7 @@ each figure's style is applied with :func:`matplotlib.rc_context`.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import math
 import re
@@ -48,6 +53,7 @@ __all__ = [
     "THEMES",
     "FigureCheckError",
     "FigureRenderError",
+    "LAYOUTS",
     "figure_paths",
     "mask_example_scores",
     "render_all",
@@ -57,6 +63,11 @@ __all__ = [
 
 THEMES = ("light", "dark")
 FIGSIZE = (6.4, 3.6)
+LAYOUTS = ("wide", "narrow")
+# The narrow layout: width in inches, and height per stacked panel.
+NARROW_WIDTH = 4.0
+NARROW_PANEL_HEIGHT = 2.7
+_layout: contextvars.ContextVar[str] = contextvars.ContextVar("layout", default="wide")
 SAMPLES = 200
 DTYPE = torch.float64
 
@@ -119,10 +130,30 @@ def style(theme: str) -> dict[str, Any]:
     }
 
 
-def _new_figure(ncols: int = 1) -> tuple[Figure, Any]:
+def _narrow() -> bool:
+    return _layout.get() == "narrow"
+
+
+def _new_figure(panels: int = 1) -> tuple[Figure, Any]:
+    """A figure with ``panels`` axes: side by side (wide layout) or stacked (narrow)."""
+    if _narrow():
+        fig = Figure(figsize=(NARROW_WIDTH, NARROW_PANEL_HEIGHT * panels), layout="constrained")
+        return fig, fig.subplots(panels, 1)
     fig = Figure(figsize=FIGSIZE, layout="constrained")
-    axes = fig.subplots(1, ncols)
-    return fig, axes
+    return fig, fig.subplots(1, panels)
+
+
+def _legend_beside(fig: Figure, ax: Any, **kwargs: Any) -> None:
+    """The axes' legend right of the plot (wide layout) or under the figure in two columns (narrow)."""
+    if _narrow():
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, **kwargs)
+    else:
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), **kwargs)
+
+
+def _by_layout(wide: str, narrow: str) -> str:
+    """The wide layout's text, or the narrow layout's (with its own line breaks)."""
+    return narrow if _narrow() else wide
 
 
 # ---------------------------------------------------------------------------
@@ -393,9 +424,10 @@ def fig_overlap(theme: str) -> Figure:
     ax.plot(f, v["iou"], "--", color=jac.get_color(), linewidth=1.2, label="IoU  J")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.01, 1.01)
-    ax.set_xlabel(f"overlap fraction $f$ ({OVERLAP_PIXELS}-pixel prediction on a {OVERLAP_PIXELS}-pixel target)")
+    detail = f"{OVERLAP_PIXELS}-pixel prediction on a {OVERLAP_PIXELS}-pixel target"
+    ax.set_xlabel(_by_layout(f"overlap fraction $f$ ({detail})", f"overlap fraction $f$\n({detail})"))
     ax.set_ylabel("loss / score")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _legend_beside(fig, ax)
     return fig
 
 
@@ -419,9 +451,14 @@ def fig_dice_empty_smoothing(theme: str) -> Figure:
         raise FigureCheckError("dice_loss of an empty target, predicted mass 1, smooth 1 is not 1/2")
     ax.set_xscale("log")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("predicted foreground $\\Sigma p$ on an empty target (pixels)")
+    ax.set_xlabel(
+        _by_layout(
+            "predicted foreground $\\Sigma p$ on an empty target (pixels)",
+            "predicted foreground $\\Sigma p$ (pixels)\non an empty target",
+        )
+    )
     ax.set_ylabel("Dice loss")
-    ax.legend(loc="lower right")
+    _legend_beside(fig, ax)
     return fig
 
 
@@ -475,11 +512,15 @@ def fig_dice_gradient(theme: str) -> Figure:
         ax.set_xlabel("probability $p$ of that pixel")
         ax.set_title(title, fontsize=10)
     left.set_ylabel("Dice-loss gradient  $\\partial L/\\partial z$")
+    if _narrow():
+        right.set_ylabel("Dice-loss gradient  $\\partial L/\\partial z$")
     fig.legend(
         *left.get_legend_handles_labels(),
         loc="outside lower center",
-        ncols=3,
-        title="rest of the image: p on the object / elsewhere",
+        ncols=1 if _narrow() else 3,
+        title=_by_layout(
+            "rest of the image: p on the object / elsewhere", "rest of the image:\np on the object / elsewhere"
+        ),
         title_fontsize=9,
     )
     return fig
@@ -540,8 +581,14 @@ def fig_mask_example(theme: str) -> Figure:
             out[where] = colour
         return out
 
-    fig = Figure(figsize=(FIGSIZE[0], 3.0), layout="compressed")  # three square panels
-    axes = fig.subplots(1, 3)
+    if _narrow():  # two squares above, one below beside the legend
+        fig = Figure(figsize=(NARROW_WIDTH, NARROW_WIDTH + 0.6), layout="constrained")
+        grid = fig.subplots(2, 2)
+        axes, legend_ax = [grid[0, 0], grid[0, 1], grid[1, 0]], grid[1, 1]
+        legend_ax.set_axis_off()
+    else:  # three squares in a row
+        fig = Figure(figsize=(FIGSIZE[0], 3.0), layout="compressed")
+        axes, legend_ax = fig.subplots(1, 3), None
     panels = [
         ("ground truth", image([(target == 1, _rgba(fg, 0.75))])),
         ("prediction", image([(pred == 1, _rgba(fg, 0.75))])),
@@ -575,7 +622,10 @@ def fig_mask_example(theme: str) -> Figure:
         Patch(color=colours["FP"], label=f"FP = {s['fp']}"),
         Patch(color=colours["FN"], label=f"FN = {s['fn']}"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    if legend_ax is None:
+        fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    else:
+        legend_ax.legend(handles=handles, loc="center")
     fig.suptitle(f"Dice = {s['dice']:.3f},  IoU = {s['iou']:.3f}")
     return fig
 
@@ -599,9 +649,14 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
 # ---------------------------------------------------------------------------
 
 
-def figure_paths(name: str) -> dict[str, str]:
-    """Site paths of one figure, per theme: ``{"light": "figures/NAME-light.svg", ...}``."""
-    return {theme: f"figures/{name}-{theme}.svg" for theme in THEMES}
+def figure_paths(name: str) -> dict[tuple[str, str], str]:
+    """Site paths of one figure per (theme, layout): ``{("light", "wide"): "figures/NAME-light.svg",
+    ("light", "narrow"): "figures/NAME-light-narrow.svg", ...}``."""
+    return {
+        (theme, layout): f"figures/{name}-{theme}{'' if layout == 'wide' else '-' + layout}.svg"
+        for theme in THEMES
+        for layout in LAYOUTS
+    }
 
 
 # Mathtext glyphs are written with one family only ('DejaVu Sans'); give them the
@@ -614,9 +669,12 @@ def _widen_font_families(svg: bytes) -> bytes:
     return _MATHTEXT_FAMILY.sub(lambda m: b"font-family: '" + m.group(1) + b"', " + _FALLBACK_FAMILIES, svg)
 
 
-def render_svg(name: str, theme: str) -> bytes:
-    """One figure in one theme as SVG bytes (deterministic: no date, fixed ids)."""
+def render_svg(name: str, theme: str, layout: str = "wide") -> bytes:
+    """One figure in one theme and layout as SVG bytes (deterministic: no date, fixed ids)."""
     builder = FIGURES[name]
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    token = _layout.set(layout)
     try:
         with matplotlib.rc_context(style(theme)):
             fig = builder(theme)
@@ -626,13 +684,15 @@ def render_svg(name: str, theme: str) -> bytes:
         raise FigureCheckError(f"figure {name!r} ({theme}): {error}") from error
     except Exception as error:
         raise FigureRenderError(f"figure {name!r} ({theme}): {type(error).__name__}: {error}") from error
+    finally:
+        _layout.reset(token)
     return _widen_font_families(buffer.getvalue())
 
 
 def render_all(names: Iterable[str] | None = None) -> dict[str, bytes]:
-    """SVG bytes of every figure (or of ``names``) in both themes, keyed by site path."""
+    """SVG bytes of every figure (or of ``names``) in both themes and layouts, keyed by site path."""
     out: dict[str, bytes] = {}
     for name in FIGURES if names is None else names:
-        for theme, path in figure_paths(name).items():
-            out[path] = render_svg(name, theme)
+        for (theme, layout), path in figure_paths(name).items():
+            out[path] = render_svg(name, theme, layout)
     return out

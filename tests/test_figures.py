@@ -21,7 +21,12 @@ def rendered() -> dict[str, bytes]:
 
 
 def test_every_figure_has_a_light_and_a_dark_file(rendered):
-    expected = {f"figures/{name}-{theme}.svg" for name in figures.FIGURES for theme in ("light", "dark")}
+    expected = {
+        f"figures/{name}-{theme}{suffix}.svg"
+        for name in figures.FIGURES
+        for theme in ("light", "dark")
+        for suffix in ("", "-narrow")
+    }
     assert set(rendered) == expected
     assert {
         "bce",
@@ -37,8 +42,9 @@ def test_every_figure_has_a_light_and_a_dark_file(rendered):
 
 @pytest.mark.parametrize("name", list(figures.FIGURES))
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_figure_renders_to_svg(rendered, name, theme):
-    data = rendered[f"figures/{name}-{theme}.svg"]
+@pytest.mark.parametrize("suffix", ["", "-narrow"])
+def test_figure_renders_to_svg(rendered, name, theme, suffix):
+    data = rendered[f"figures/{name}-{theme}{suffix}.svg"]
     assert data
     root = ET.fromstring(data)
     assert root.tag == f"{SVG}svg"
@@ -53,6 +59,22 @@ def test_figure_renders_to_svg(rendered, name, theme):
 
 def test_rendering_is_deterministic(rendered):
     assert figures.render_svg("focal-gamma", "dark") == rendered["figures/focal-gamma-dark.svg"]
+
+
+def _width_in_points(svg: bytes) -> float:
+    return float(ET.fromstring(svg).get("width").removesuffix("pt"))
+
+
+@pytest.mark.parametrize("name", list(figures.FIGURES))
+def test_the_narrow_layout_is_narrow_and_stacks_its_panels(rendered, name):
+    """About 4 in wide (text at about 12 CSS px in a 358 px phone column), never wider than 4.5 in."""
+    wide, narrow = rendered[f"figures/{name}-light.svg"], rendered[f"figures/{name}-light-narrow.svg"]
+    assert _width_in_points(narrow) <= 4.5 * 72 < _width_in_points(wide)
+
+
+def test_unknown_layout_is_rejected():
+    with pytest.raises(ValueError, match="layout must be one of"):
+        figures.render_svg("bce", "light", "tall")
 
 
 def test_unknown_theme_is_rejected():
@@ -105,17 +127,27 @@ def test_the_extension_embeds_each_figure_in_its_theme():
 
     import markdown
 
+    from sitebuild import figure_embed
+
     md = markdown.Markdown(extensions=["attr_list", "md_in_html", "sitebuild.figure_embed"])
     html = md.convert(
         '<figure markdown="span">\n  ![Dice](../figures/dice-overlap-light.svg#only-light)\n'
         "  ![Dice](../figures/dice-overlap-dark.svg#only-dark)\n</figure>\n\n![other](picture.png)\n"
     )
-    sources = re.findall(r'src="([^"]+)"', html)
+    sources = re.findall(r'<img[^>]* src="([^"]+)"', html)
     assert len(sources) == 3 and sources[2] == "picture.png"
     for source, theme in zip(sources[:2], ("light", "dark"), strict=True):
         payload, fragment = source.removeprefix("data:image/svg+xml;charset=utf-8,").split("#")
         assert fragment == f"only-{theme}" and "\n" not in payload
         assert unquote(payload).encode() == figures.render_svg("dice-overlap", theme)
+    # each image sits in a <picture> whose <source> gives phones the narrow layout
+    narrow = re.findall(r'<picture><source media="([^"]+)" srcset="([^"]+)" ?/?><img', html)
+    assert len(narrow) == 2 and "<picture>" not in html.split("picture.png")[1]
+    for (media, srcset), theme in zip(narrow, ("light", "dark"), strict=True):
+        assert media == figure_embed.NARROW_SCREEN
+        payload = srcset.removeprefix("data:image/svg+xml;charset=utf-8,")
+        assert " " not in payload, "a space would split the srcset into candidates"
+        assert unquote(payload).encode() == figures.render_svg("dice-overlap", theme, "narrow")
 
 
 def test_the_extension_stops_on_an_unknown_figure_or_a_failed_check(monkeypatch):

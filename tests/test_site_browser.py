@@ -369,6 +369,19 @@ JS_LAYOUT = """() => ({
       scrolls: ['auto', 'scroll'].includes(getComputedStyle(d).overflowX),
     };
   }),
+  // the text of each drawn figure in CSS px as shown: its font sizes (SVG user units) times
+  // the shown width over the viewBox width, for the layout this screen picked (currentSrc)
+  figures: Array.from(document.querySelectorAll('article img[src^="data:image/svg+xml"]'))
+    .filter(img => img.getClientRects().length).map(img => {
+      const src = img.currentSrc || img.src;
+      const text = decodeURIComponent(src.slice(src.indexOf(',') + 1).split('#')[0]);
+      const svg = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+      const scale = img.getBoundingClientRect().width / parseFloat(svg.getAttribute('viewBox').split(/\\s+/)[2]);
+      const sizes = Array.from(svg.querySelectorAll('text'), t => t.getAttribute('style') || '')
+        .map(style => /font-size:\\s*([\\d.]+)px/.exec(style)).filter(Boolean)
+        .map(m => parseFloat(m[1]) * scale).sort((a, b) => a - b);
+      return {alt: img.alt, smallest: sizes[0], median: sizes[Math.floor(sizes.length / 2)], narrow: src !== img.src};
+    }),
 })"""
 
 # What the copy button of each console example copies, as both themes decide it: the
@@ -732,31 +745,44 @@ def _layout_failures(label: str, layout: dict[str, Any], *, fit_column: bool) ->
         if f["cut"] or (wider and (fit_column or not f["scrolls"])):
             why = "its left part is cut off" if f["cut"] else f"{f['width']} px in a {f['column']} px column"
             failures.append(f"{label}: display formula {f['tex']!r}: {why}")
+    for figure in layout["figures"]:  # body text of a figure at least 11 px, sub- and superscripts 8 px
+        if not (figure["median"] >= 11 and figure["smallest"] >= 8):
+            failures.append(
+                f"{label}: figure {figure['alt']!r} draws its text at {figure['median']:.1f} px "
+                f"(smallest {figure['smallest']:.1f} px); expected at least 11 px (8 px for sub/superscripts)"
+            )
     return failures
 
 
 def test_formulas_fit_the_desktop_column(site: SiteReport) -> None:
-    """At 1280 px no display formula is wider than its column, and no page scrolls sideways."""
+    """At 1280 px no display formula is wider than its column, no page scrolls sideways, figure text is legible."""
     failures = []
     for url, report in site.pages.items():
         failures += _layout_failures(f"{site.rel(url)} at 1280 px", report.layout, fit_column=True)
     assert sum(len(r.layout["formulas"]) for r in site.pages.values()) > 0
+    shown = [f for r in site.pages.values() for f in r.layout["figures"]]
+    assert len(shown) >= 8 and not any(f["narrow"] for f in shown), "desktop shows each figure's wide layout"
     assert not failures, "\n".join(failures)
 
 
 def test_pages_fit_a_phone(site: SiteReport, site_browser: SiteBrowser) -> None:
-    """At 390 px a wide formula scrolls inside its own box, from its first symbol; the page never scrolls."""
+    """At 390 px a wide formula scrolls inside its own box, from its first symbol; the page never scrolls;
+    figures switch to their narrow layout, whose text is legible."""
     page = site_browser.context.new_page()
     page.set_viewport_size(PHONE)
     failures = []
+    shown = []
     try:
         for url in site.pages:
             page.goto(url, wait_until="load")
-            failures += _layout_failures(f"{site.rel(url)} at 390 px", page.evaluate(JS_LAYOUT), fit_column=False)
+            layout = page.evaluate(JS_LAYOUT)
+            failures += _layout_failures(f"{site.rel(url)} at 390 px", layout, fit_column=False)
+            shown += layout["figures"]
     finally:
         page.close()
     site_browser.recorder.take()
     assert not failures, "\n".join(failures)
+    assert len(shown) >= 8 and all(f["narrow"] for f in shown), "a phone shows each figure's narrow layout"
 
 
 def test_copy_buttons_copy_code_without_prompts_or_output(site: SiteReport, site_browser: SiteBrowser) -> None:
