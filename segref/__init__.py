@@ -15,7 +15,15 @@ from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
 from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
-from .overlap import dice_loss, jaccard_loss, soft_dice_coefficient, soft_jaccard_index
+from .overlap import (
+    dice_loss,
+    focal_tversky_loss,
+    jaccard_loss,
+    soft_dice_coefficient,
+    soft_jaccard_index,
+    tversky_index,
+    tversky_loss,
+)
 
 
 def __getattr__(name: str):
@@ -37,11 +45,14 @@ __all__ = [
     "dice_loss",
     "dice_score",
     "focal_loss",
+    "focal_tversky_loss",
     "iou_score",
     "jaccard_from_dice",
     "jaccard_loss",
     "soft_dice_coefficient",
     "soft_jaccard_index",
+    "tversky_index",
+    "tversky_loss",
     "value_checks",
     "value_checks_enabled",
 ]

@@ -396,7 +396,7 @@ FLAG_OPTIONS = (
     "distributed",
     "apply_class_balancing",
 )
-NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight")
+NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight", "beta")
 
 
 def check_options(

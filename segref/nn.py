@@ -30,7 +30,7 @@ from . import _validation as V
 from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
-from .overlap import dice_loss, jaccard_loss
+from .overlap import dice_loss, focal_tversky_loss, jaccard_loss, tversky_loss
 
 Tensor = torch.Tensor
 
@@ -41,7 +41,9 @@ __all__ = [
     "DiceCELoss",
     "DiceLoss",
     "FocalLoss",
+    "FocalTverskyLoss",
     "JaccardLoss",
+    "TverskyLoss",
 ]
 
 
@@ -60,6 +62,7 @@ class _LossModule(torch.nn.Module):
 
     _reductions: tuple[str, ...] = V.REDUCTIONS
     _alpha_high: float = math.inf
+    _per_class_alpha: bool = True
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
@@ -67,7 +70,7 @@ class _LossModule(torch.nn.Module):
             options,
             reductions=self._reductions,
             alpha_high=self._alpha_high,
-            per_class_alpha=self._alpha_high == math.inf,
+            per_class_alpha=self._per_class_alpha,
         )
         defaults = {
             name: p.default
@@ -203,6 +206,7 @@ class BinaryFocalLoss(_LossModule):
     ``BinaryFocalLoss(**options)(pred, target)`` equals ``binary_focal_loss(pred, target, **options)``."""
 
     _alpha_high = 1.0
+    _per_class_alpha = False
 
     def __init__(
         self, *, from_logits: bool, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
@@ -278,3 +282,83 @@ class DiceCELoss(_LossModule):
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return dice_ce_loss(pred, target, **self._all_options())
+
+
+class TverskyLoss(_LossModule):
+    """Module form of [`tversky_loss`][segref.tversky_loss]:
+    ``TverskyLoss(**options)(pred, target)`` equals ``tversky_loss(pred, target, **options)``."""
+
+    _per_class_alpha = False
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        alpha: float = 0.3,
+        beta: float = 0.7,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            alpha=alpha,
+            beta=beta,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return tversky_loss(pred, target, **self._all_options())
+
+
+class FocalTverskyLoss(_LossModule):
+    """Module form of [`focal_tversky_loss`][segref.focal_tversky_loss]:
+    ``FocalTverskyLoss(**options)(pred, target)`` equals ``focal_tversky_loss(pred, target, **options)``."""
+
+    _per_class_alpha = False
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        alpha: float = 0.3,
+        beta: float = 0.7,
+        gamma: float = 4 / 3,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            alpha=alpha,
+            beta=beta,
+            gamma=gamma,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return focal_tversky_loss(pred, target, **self._all_options())

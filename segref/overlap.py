@@ -1,13 +1,15 @@
-r"""Overlap losses: the soft Dice coefficient and the soft Jaccard index (IoU).
+r"""Overlap losses: the soft Dice coefficient, the soft Jaccard index (IoU), the
+Tversky index and the losses built from them (focal Tversky).
 
-Both are built from three per-class statistics, summed over the pixels of each
+All are built from three per-class statistics, summed over the pixels of each
 image (``per_image=True``) or of the whole batch (``per_image=False``):
 
 $$
 I_c = \sum_i p_{ic}\, g_{ic}, \qquad P_c = \sum_i p_{ic}^{k}, \qquad G_c = \sum_i g_{ic}^{k}
 $$
 
-with $k = 1$, or $k = 2$ for the squared (V-Net) denominator. For an integer
+with $k = 1$, or $k = 2$ for the squared (V-Net) denominator. The soft false
+positives and false negatives are $P_c - I_c$ and $G_c - I_c$ (with $k = 1$). For an integer
 target the statistics come from gathering the true-class probability and
 per-class sums over the label map: no one-hot tensor is built.
 
@@ -26,7 +28,15 @@ from ._inputs import ClassInputs, prepare_classes, softmax_terms
 from ._reduction import finish, reduce, safe_divide
 from ._types import AnyArray, Array, ArrayInput
 
-__all__ = ["soft_dice_coefficient", "dice_loss", "soft_jaccard_index", "jaccard_loss"]
+__all__ = [
+    "soft_dice_coefficient",
+    "dice_loss",
+    "soft_jaccard_index",
+    "jaccard_loss",
+    "tversky_index",
+    "tversky_loss",
+    "focal_tversky_loss",
+]
 
 
 def overlap_statistics(
@@ -114,10 +124,11 @@ def overlap_scores(
     ignore_index: int | None = None,
     distributed: bool = False,
     terms: Any = None,
+    weights: tuple[float, float] = (0.5, 0.5),
 ) -> AnyArray:
-    """Dice or Jaccard per (image, class), or per class, of the classes ``kept_classes`` keeps."""
+    """Dice, Jaccard or Tversky per (image, class), or per class, of the classes ``kept_classes`` keeps."""
     statistics = overlap_statistics(inputs, squared=squared, per_image=per_image, distributed=distributed, terms=terms)
-    score = score_from_statistics(inputs.xp, kind, *statistics, smooth=smooth)
+    score = score_from_statistics(inputs.xp, kind, *statistics, smooth=smooth, weights=weights)
     return kept_classes(inputs.xp, score, include_background=include_background, ignore_index=ignore_index)
 
 
@@ -169,17 +180,36 @@ def reduce_scores(xp: Any, values: AnyArray, reduction: str, images: AnyArray | 
 
 
 def score_from_statistics(
-    xp: Any, kind: str, intersection: AnyArray, pred_sum: AnyArray, target_sum: AnyArray, *, smooth: float
+    xp: Any,
+    kind: str,
+    intersection: AnyArray,
+    pred_sum: AnyArray,
+    target_sum: AnyArray,
+    *,
+    smooth: float,
+    weights: tuple[float, float] = (0.5, 0.5),
 ) -> AnyArray:
-    """Dice (2I + e) / (P + G + e) or Jaccard (I + e) / (P + G - I + e); 1 where the denominator is 0.
+    """Dice (2I + e) / (P + G + e), Jaccard (I + e) / (P + G - I + e) or Tversky
+    (I + e) / (I + a FP + b FN + e) with (a, b) = ``weights``; 1 where the denominator is 0.
 
     The soft losses pass sums of probabilities; the hard metrics pass pixel counts
     (I = TP, P = TP + FP, G = TP + FN), which gives 2TP / (2TP + FP + FN) and TP / (TP + FP + FN).
     """
     if kind == "dice":
         return safe_divide(xp, 2 * intersection + smooth, pred_sum + target_sum + smooth, when_zero=1.0)
+    if kind == "tversky":
+        # P - I and G - I are sums of p(1 - g) and g(1 - p): never negative but for rounding
+        false_positives = _at_least_zero(xp, pred_sum - intersection)
+        false_negatives = _at_least_zero(xp, target_sum - intersection)
+        alpha, beta = weights
+        denominator = intersection + alpha * false_positives + beta * false_negatives + smooth
+        return safe_divide(xp, intersection + smooth, denominator, when_zero=1.0)
     union = pred_sum + target_sum - intersection
     return safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
+
+
+def _at_least_zero(xp: Any, x: AnyArray) -> AnyArray:
+    return xp.where(x > 0, x, xp.zeros_like(x))
 
 
 def check_overlap_options(
@@ -223,7 +253,10 @@ def _overlap(
     axis: int,
     distributed: bool,
     reduction: str,
+    weights: tuple[float, float] = (0.5, 0.5),
+    exponent: float = 1.0,
 ) -> AnyArray:
+    """The score of ``kind`` per (image, class), or ``(1 - score) ** exponent`` when ``as_loss``, reduced."""
     V.check_reduction(reduction)
     inputs = prepare_classes(
         pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
@@ -248,8 +281,11 @@ def _overlap(
         ignore_index=ignore_index,
         distributed=distributed,
         terms=terms,
+        weights=weights,
     )
-    value = 1 - score if as_loss else score
+    value = score
+    if as_loss:
+        value = 1 - score if exponent == 1 else B.power(inputs.xp, _at_least_zero(inputs.xp, 1 - score), exponent)
     images = counted_images(inputs.xp, inputs.valid, per_image)
     return finish(
         inputs.xp, reduce_scores(inputs.xp, value, reduction, images, empty=0.0 if as_loss else 1.0), inputs.out_dtype
@@ -607,6 +643,306 @@ def jaccard_loss(
         per_image=per_image,
         include_background=include_background,
         squared=squared,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
+    )
+
+
+def _tversky(
+    as_loss: bool,
+    pred: AnyArray,
+    target: AnyArray,
+    *,
+    alpha: Any,
+    beta: Any,
+    gamma: Any = 1.0,
+    **options: Any,
+) -> AnyArray:
+    alpha = V.check_number("alpha", alpha, low=0.0)
+    beta = V.check_number("beta", beta, low=0.0)
+    gamma = V.check_number("gamma", gamma, low=0.0, low_open=True)
+    return _overlap(
+        "tversky", as_loss, pred, target, squared=False, weights=(alpha, beta), exponent=1 / gamma, **options
+    )
+
+
+def tversky_index(
+    pred: Array,
+    target: ArrayInput,
+    *,
+    from_logits: bool,
+    alpha: float = 0.3,
+    beta: float = 0.7,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Soft Tversky index per image and class: Dice with the false positives and the
+    false negatives weighted apart; higher is better.
+
+    $$
+    T_{nc} = \frac{I_{nc} + \epsilon}{I_{nc} + \alpha\,(P_{nc} - I_{nc}) + \beta\,(G_{nc} - I_{nc}) + \epsilon}
+    $$
+
+    where:
+
+    - $I$, $P$, $G$ are the soft intersection and the sums of prediction and target, as in
+      [`soft_dice_coefficient`][segref.soft_dice_coefficient];
+      $P - I = \sum_i p_i(1 - g_i)$ are the soft false positives and
+      $G - I = \sum_i g_i(1 - p_i)$ the soft false negatives;
+    - $\alpha$ weighs the false positives and $\beta$ the false negatives;
+    - $\epsilon$ is ``smooth``.
+
+    $\alpha = \beta = \tfrac12$ gives the Dice coefficient (with $2\epsilon$ for $\epsilon$)
+    and $\alpha = \beta = 1$ the Jaccard index. When the denominator is 0 (nothing
+    predicted, nothing there, no smoothing) $T_{nc} = 1$.
+
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        alpha: $\alpha \ge 0$, the weight of the **false positives** $P - I$ (Salehi et al.;
+            Keras 3.15.1's ``Tversky`` puts its ``alpha`` on the false negatives).
+        beta: $\beta \ge 0$, the weight of the **false negatives** $G - I$.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator.
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, the choice of Abraham & Khan's code, SMP and Keras).
+        include_background: keep class 0 in the result.
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
+
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names.
+
+    Examples:
+        The four pixels of the Dice example: $I = 1.7$, $P - I = 0.5$, $G - I = 0.3$, so
+        $T = 1.7 / (1.7 + 0.3 \cdot 0.5 + 0.7 \cdot 0.3) = 1.7 / 2.06$:
+
+        >>> import numpy as np
+        >>> p = np.array([[[0.9, 0.8, 0.1, 0.4]]])     # (N=1, C=1, W=4)
+        >>> g = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+        >>> float(tversky_index(p, g, from_logits=False, multilabel=True))
+        0.825243
+        >>> float(tversky_index(p, g, from_logits=False, multilabel=True, alpha=0.5, beta=0.5))  # Dice 3.4/4.2
+        0.809524
+
+    References:
+        S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky loss function for image
+        segmentation using 3D fully convolutional deep networks", MLMI 2017,
+        arXiv:1706.05721; A. Tversky, "Features of similarity", Psychological Review
+        84(4), 1977.
+    """
+    return _tversky(
+        False,
+        pred,
+        target,
+        alpha=alpha,
+        beta=beta,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
+    )
+
+
+def tversky_loss(
+    pred: Array,
+    target: ArrayInput,
+    *,
+    from_logits: bool,
+    alpha: float = 0.3,
+    beta: float = 0.7,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Tversky loss $1 - T$ per image and class; lower is better.
+
+    $$
+    L_{nc} = 1 - T_{nc}
+    = 1 - \frac{I_{nc} + \epsilon}{I_{nc} + \alpha\,(P_{nc} - I_{nc}) + \beta\,(G_{nc} - I_{nc}) + \epsilon}
+    $$
+
+    where $T$, $I$, $P$, $G$, $\alpha$, $\beta$ and $\epsilon$ are as in
+    [`tversky_index`][segref.tversky_index]. The defaults $\alpha = 0.3$, $\beta = 0.7$
+    are the best setting of Salehi et al.: a missed pixel costs more than a spurious one,
+    which raises recall on small structures.
+
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        alpha: $\alpha \ge 0$, the weight of the **false positives** $P - I$ (Salehi et al.;
+            Keras 3.15.1's ``Tversky`` puts its ``alpha`` on the false negatives).
+        beta: $\beta \ge 0$, the weight of the **false negatives** $G - I$.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator.
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, the choice of Abraham & Khan's code, SMP and Keras).
+        include_background: keep class 0 in the result.
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
+
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names.
+
+    Examples:
+        >>> import torch
+        >>> p = torch.tensor([[[0.9, 0.8, 0.1, 0.4]]], dtype=torch.float64)
+        >>> g = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]], dtype=torch.float64)
+        >>> round(tversky_loss(p, g, from_logits=False, multilabel=True).item(), 6)  # 1 - 1.7/2.06
+        0.174757
+
+    References:
+        S. S. M. Salehi, D. Erdogmus, A. Gholipour, "Tversky loss function for image
+        segmentation using 3D fully convolutional deep networks", MLMI 2017, arXiv:1706.05721.
+    """
+    return _tversky(
+        True,
+        pred,
+        target,
+        alpha=alpha,
+        beta=beta,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        ignore_index=ignore_index,
+        axis=axis,
+        distributed=distributed,
+        reduction=reduction,
+    )
+
+
+def focal_tversky_loss(
+    pred: Array,
+    target: ArrayInput,
+    *,
+    from_logits: bool,
+    alpha: float = 0.3,
+    beta: float = 0.7,
+    gamma: float = 4 / 3,
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Focal Tversky loss $(1 - T)^{1/\gamma}$ per image and class; lower is better.
+
+    $$
+    L_{nc} = \left(1 - T_{nc}\right)^{1/\gamma}
+    $$
+
+    where $T$ is the Tversky index of [`tversky_index`][segref.tversky_index] (with its
+    $\alpha$, $\beta$ and $\epsilon$) and $\gamma > 0$. With $\gamma > 1$ (the authors use
+    $4/3$) the exponent is below 1: a class that is already well segmented ($T$ near 1)
+    keeps a larger loss than $1 - T$, and the gradient grows as $T \to 1$. At $T = 1$ exactly
+    the derivative $-\tfrac1\gamma (1 - T)^{1/\gamma - 1}$ is infinite; segref returns a
+    bounded gradient there (exact for $1 - T$ above $10^{-19}$ in float32, 0 below).
+
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        alpha: $\alpha \ge 0$, the weight of the **false positives** $P - I$ (Salehi et al.;
+            Keras 3.15.1's ``Tversky`` puts its ``alpha`` on the false negatives).
+        beta: $\beta \ge 0$, the weight of the **false negatives** $G - I$.
+        gamma: $\gamma > 0$; the loss is $(1 - T)^{1/\gamma}$ (Abraham & Khan's code uses
+            $\gamma = 4/3$, exponent 0.75; SMP's ``gamma`` is the exponent itself).
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator.
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, the choice of Abraham & Khan's code, SMP and Keras).
+        include_background: keep class 0 in the result.
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
+
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names.
+
+    Examples:
+        The Tversky loss of the example above is $0.174757$; to the power $3/4$:
+
+        >>> import numpy as np
+        >>> p = np.array([[[0.9, 0.8, 0.1, 0.4]]])
+        >>> g = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+        >>> float(focal_tversky_loss(p, g, from_logits=False, multilabel=True))
+        0.270288
+        >>> float(focal_tversky_loss(p, g, from_logits=False, multilabel=True, gamma=1.0))  # the Tversky loss
+        0.174757
+
+    References:
+        N. Abraham, N. M. Khan, "A Novel Focal Tversky loss function with improved
+        Attention U-Net for lesion segmentation", ISBI 2019, arXiv:1810.07842.
+    """
+    return _tversky(
+        True,
+        pred,
+        target,
+        alpha=alpha,
+        beta=beta,
+        gamma=gamma,
+        from_logits=from_logits,
+        multilabel=multilabel,
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
         ignore_index=ignore_index,
         axis=axis,
         distributed=distributed,

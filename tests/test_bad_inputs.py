@@ -69,6 +69,9 @@ FUNCTIONS = [
     _class("soft_dice_coefficient", segref.soft_dice_coefficient),
     _class("soft_jaccard_index", segref.soft_jaccard_index),
     _class("dice_ce_loss", segref.dice_ce_loss),
+    _class("tversky_index", segref.tversky_index),
+    _class("tversky_loss", segref.tversky_loss),
+    _class("focal_tversky_loss", segref.focal_tversky_loss),
     Fn(
         "binary_cross_entropy",
         segref.binary_cross_entropy,
@@ -118,6 +121,8 @@ FUNCTIONS = [
     Fn("nn.DiceLoss", _module(snn.DiceLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn("nn.JaccardLoss", _module(snn.JaccardLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn("nn.DiceCELoss", _module(snn.DiceCELoss, from_logits=True), "class", LOGITS, LABELS, {}),
+    Fn("nn.TverskyLoss", _module(snn.TverskyLoss, from_logits=True), "class", LOGITS, LABELS, {}),
+    Fn("nn.FocalTverskyLoss", _module(snn.FocalTverskyLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn(
         "nn.BinaryCrossEntropyLoss",
         _module(snn.BinaryCrossEntropyLoss, from_logits=True),
@@ -360,6 +365,9 @@ OPTION_FOR_KIND = {
     "soft_dice_coefficient": "smooth",
     "soft_jaccard_index": "smooth",
     "dice_ce_loss": "dice_weight",
+    "tversky_index": "alpha",
+    "tversky_loss": "beta",
+    "focal_tversky_loss": "gamma",
     "binary_cross_entropy": "pos_weight",
     "binary_focal_loss": "gamma",
     "keras.binary_crossentropy": "label_smoothing",
@@ -371,6 +379,8 @@ OPTION_FOR_KIND = {
     "nn.DiceLoss": "smooth",
     "nn.JaccardLoss": "smooth",
     "nn.DiceCELoss": "ce_weight",
+    "nn.TverskyLoss": "alpha",
+    "nn.FocalTverskyLoss": "beta",
     "nn.BinaryCrossEntropyLoss": "pos_weight",
     "nn.BinaryFocalLoss": "gamma",
 }
@@ -385,7 +395,7 @@ def infinite_option(fn: Fn):
         fn.target,
         {**fn.options, option: float("inf")},
         ValueError,
-        rf"{option} must be a finite number in \[0, (1|inf)[\])], got inf",
+        rf"{option} must be a finite number in (\[|\()0, (1|inf)(\]|\)), got inf",
     )
 
 
@@ -419,7 +429,7 @@ def negative_option(fn: Fn):
         fn.target,
         {**fn.options, option: -0.5},
         ValueError,
-        rf"{option} must be a finite number in \[0, (1|inf)[\])], got -0.5",
+        rf"{option} must be a finite number in (\[|\()0, (1|inf)(\]|\)), got -0.5",
     )
 
 

@@ -19,6 +19,9 @@ CLASS_LOSSES = [
     segref.jaccard_loss,
     segref.soft_jaccard_index,
     segref.dice_ce_loss,
+    segref.tversky_index,
+    segref.tversky_loss,
+    segref.focal_tversky_loss,
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 ALL_LOSSES = CLASS_LOSSES + BINARY_LOSSES

@@ -52,6 +52,10 @@ for name, fn in [
 ]:
     for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], OVERLAP_OPTIONS):
         CASES.append((name, fn, form, options))
+TVERSKY_OPTIONS = [{}, {"alpha": 0.5, "beta": 0.5, "per_image": False}, {"include_background": False, "smooth": 1e-3}]
+for name, fn in [("tversky_loss", segref.tversky_loss), ("focal_tversky_loss", segref.focal_tversky_loss)]:
+    for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], TVERSKY_OPTIONS):
+        CASES.append((name, fn, form, options))
 for form, options in itertools.product(
     ["index", "ignored", "soft"], [{}, {"label_smoothing": 0.1}, {"class_weights": [0.5, 1.0, 2.0]}]
 ):

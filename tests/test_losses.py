@@ -102,6 +102,8 @@ def test_channels_last_equals_channels_first():
         segref.jaccard_loss,
         segref.focal_loss,
         segref.dice_ce_loss,
+        segref.tversky_loss,
+        segref.focal_tversky_loss,
     ):
         torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
 
@@ -174,7 +176,15 @@ def test_focal_gamma_zero_is_cross_entropy():
 
 
 @pytest.mark.parametrize(
-    "fn", [segref.focal_loss, segref.categorical_cross_entropy, segref.dice_loss, segref.jaccard_loss]
+    "fn",
+    [
+        segref.focal_loss,
+        segref.categorical_cross_entropy,
+        segref.dice_loss,
+        segref.jaccard_loss,
+        segref.tversky_loss,
+        segref.focal_tversky_loss,
+    ],
 )
 def test_index_and_one_hot_targets_agree(fn):
     z, y = logits(2, 4, 3, 3), labels(2, 3, 3, num_classes=4)
@@ -264,6 +274,8 @@ def test_numpy_and_torch_agree():
         segref.focal_loss,
         segref.dice_ce_loss,
         segref.soft_dice_coefficient,
+        segref.tversky_index,
+        segref.focal_tversky_loss,
     ):
         got = fn(z.numpy(), y.numpy(), from_logits=True)
         assert isinstance(got, np.ndarray)

@@ -14,6 +14,8 @@ CLASS_LOSSES = [
     segref.dice_loss,
     segref.jaccard_loss,
     segref.dice_ce_loss,
+    segref.tversky_loss,
+    segref.focal_tversky_loss,
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 

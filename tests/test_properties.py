@@ -153,12 +153,15 @@ def problems(
     return Problem(pred, target, form, from_logits, library, dtype, channels_last, ignored)
 
 
-def overlap_options(draw, problem: Problem) -> dict:
-    options = {
-        "smooth": draw(st.sampled_from([0.0, 1e-5, 1.0])),
-        "squared": draw(st.booleans()),
-        "per_image": draw(st.booleans()),
-    }
+def overlap_options(draw, problem: Problem, name: str = "dice_loss") -> dict:
+    options = {"smooth": draw(st.sampled_from([0.0, 1e-5, 1.0])), "per_image": draw(st.booleans())}
+    if name in TVERSKY:
+        options["alpha"] = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, 2.0]))
+        options["beta"] = draw(st.sampled_from([0.0, 0.5, 0.7, 1.0, 3.0]))
+    else:
+        options["squared"] = draw(st.booleans())
+    if name == "focal_tversky_loss":
+        options["gamma"] = draw(st.sampled_from([0.5, 1.0, 4 / 3, 3.0]))
     if problem.num_classes >= 2:
         options["include_background"] = draw(st.booleans())
     return options
@@ -181,7 +184,7 @@ def loss_calls(draw, *, names=None, **problem_kwargs) -> tuple[str, Problem, dic
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     options: dict = {}
     if name in OVERLAP:
-        options.update(overlap_options(draw, problem))
+        options.update(overlap_options(draw, problem, name))
     if name == "categorical_cross_entropy":
         options.update(ce_options(draw, problem, rng))
     if name == "focal_loss":
@@ -206,10 +209,14 @@ CLASS_LOSSES: dict[str, Callable] = {
     "dice_ce_loss": segref.dice_ce_loss,
     "categorical_cross_entropy": segref.categorical_cross_entropy,
     "focal_loss": segref.focal_loss,
+    "tversky_index": segref.tversky_index,
+    "tversky_loss": segref.tversky_loss,
+    "focal_tversky_loss": segref.focal_tversky_loss,
 }
-OVERLAP = {"dice_loss", "jaccard_loss", "soft_dice_coefficient", "soft_jaccard_index", "dice_ce_loss"}
+TVERSKY = {"tversky_index", "tversky_loss", "focal_tversky_loss"}
+OVERLAP = {"dice_loss", "jaccard_loss", "soft_dice_coefficient", "soft_jaccard_index", "dice_ce_loss"} | TVERSKY
 MULTILABEL = OVERLAP
-COEFFICIENTS = {"soft_dice_coefficient", "soft_jaccard_index"}
+COEFFICIENTS = {"soft_dice_coefficient", "soft_jaccard_index", "tversky_index"}
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -349,6 +356,36 @@ def test_perfect_prediction_is_the_minimum(name, data):
 
 
 # --- identities ------------------------------------------------------------------------------
+
+
+@given(problems(dtypes=("float64",)), st.booleans(), st.sampled_from([0.0, 1e-3, 1.0]))
+def test_tversky_generalises_dice_and_jaccard(problem, per_image, smooth):
+    """alpha = beta = 1/2 is Dice with twice the smoothing, alpha = beta = 1 is Jaccard, and
+    focal Tversky with gamma = 1 is the Tversky loss."""
+    options = {"per_image": per_image, "reduction": "none"}
+    half = as64(call("tversky_index", problem, {**options, "alpha": 0.5, "beta": 0.5, "smooth": smooth})[0])
+    dice = as64(call("soft_dice_coefficient", problem, {**options, "smooth": 2 * smooth})[0])
+    np.testing.assert_allclose(half, dice, rtol=1e-9, atol=1e-12)
+    one = as64(call("tversky_index", problem, {**options, "alpha": 1.0, "beta": 1.0, "smooth": smooth})[0])
+    jaccard = as64(call("soft_jaccard_index", problem, {**options, "smooth": smooth})[0])
+    np.testing.assert_allclose(one, jaccard, rtol=1e-9, atol=1e-12)
+    weights = {"alpha": 0.2, "beta": 0.9, "smooth": smooth}
+    focal = as64(call("focal_tversky_loss", problem, {**options, **weights, "gamma": 1.0})[0])
+    np.testing.assert_allclose(focal, as64(call("tversky_loss", problem, {**options, **weights})[0]), rtol=1e-12)
+
+
+@given(problems(forms=("multilabel", "soft"), dtypes=("float64",), logits=(False,)), st.booleans())
+def test_tversky_swapping_alpha_and_beta_swaps_prediction_and_target(problem, per_image):
+    """T(p, g; alpha, beta) = T(g, p; beta, alpha): false positives of one are false negatives of the other."""
+    options = {"alpha": 0.25, "beta": 0.8, "per_image": per_image, "reduction": "none"}
+    swapped = replace(problem, pred64=problem.target64, target64=problem.pred64)
+    swapped_options = {**options, "alpha": 0.8, "beta": 0.25}
+    np.testing.assert_allclose(
+        as64(call("tversky_index", problem, options)[0]),
+        as64(call("tversky_index", swapped, swapped_options)[0]),
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 @given(problems(dtypes=("float64",)), st.booleans(), st.booleans())

@@ -17,7 +17,13 @@ import segref
 import segref.nn as snn
 from segref import keras as sk
 
-OVERLAP_LOSSES = [segref.dice_loss, segref.jaccard_loss, segref.dice_ce_loss]
+OVERLAP_LOSSES = [
+    segref.dice_loss,
+    segref.jaccard_loss,
+    segref.dice_ce_loss,
+    segref.tversky_loss,
+    segref.focal_tversky_loss,
+]
 HALF = [torch.float16, torch.bfloat16]
 
 
@@ -66,6 +72,8 @@ def test_tiny_mass_under_autocast_and_for_modules(loss):
         segref.dice_loss: snn.DiceLoss,
         segref.jaccard_loss: snn.JaccardLoss,
         segref.dice_ce_loss: snn.DiceCELoss,
+        segref.tversky_loss: snn.TverskyLoss,
+        segref.focal_tversky_loss: snn.FocalTverskyLoss,
     }[loss](from_logits=True, multilabel=True)
     z = torch.full((1, 1, 1), -89.0, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -266,6 +274,9 @@ def _batch_with_ignored_image():
         (segref.jaccard_loss, 0.0),
         (segref.soft_dice_coefficient, 1.0),
         (segref.soft_jaccard_index, 1.0),
+        (segref.tversky_index, 1.0),
+        (segref.tversky_loss, 0.0),
+        (segref.focal_tversky_loss, 0.0),
     ],
 )
 def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
@@ -349,7 +360,14 @@ def _class_batch():
 
 @pytest.mark.parametrize(
     "fn",
-    [segref.dice_loss, segref.categorical_cross_entropy, segref.focal_loss, segref.dice_ce_loss, segref.jaccard_loss],
+    [
+        segref.dice_loss,
+        segref.categorical_cross_entropy,
+        segref.focal_loss,
+        segref.dice_ce_loss,
+        segref.jaccard_loss,
+        segref.focal_tversky_loss,
+    ],
 )
 def test_vmap_over_images_equals_a_loop(fn):
     z, y = _class_batch()

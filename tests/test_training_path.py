@@ -62,6 +62,8 @@ CLASS_LOSSES = {
     "soft_jaccard_index": segref.soft_jaccard_index,
     "focal_loss": segref.focal_loss,
     "dice_ce_loss": segref.dice_ce_loss,
+    "tversky_loss": segref.tversky_loss,
+    "focal_tversky_loss": segref.focal_tversky_loss,
 }
 BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy, "binary_focal_loss": segref.binary_focal_loss}
 
