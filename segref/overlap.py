@@ -208,8 +208,16 @@ def score_from_statistics(
     return safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
 
 
-def _at_least_zero(xp: Any, x: AnyArray) -> AnyArray:
+def _non_negative(xp: Any, x: AnyArray) -> AnyArray:
+    """max(x, 0), its gradient 0 where x <= 0 (1 - T above 1 only by rounding: the power's base)."""
     return xp.where(x > 0, x, xp.zeros_like(x))
+
+
+def _at_least_zero(xp: Any, x: AnyArray) -> AnyArray:
+    """max(x, 0) for a quantity that is never negative but for rounding, with the derivative of x
+    (a false-positive sum rounded to 0 at a perfect prediction still grows with each p)."""
+    clamped = xp.where(x > 0, x, xp.zeros_like(x))
+    return B.with_gradient_of(clamped, x) if B.differentiating(x) else clamped
 
 
 def check_overlap_options(
@@ -285,7 +293,7 @@ def _overlap(
     )
     value = score
     if as_loss:
-        value = 1 - score if exponent == 1 else B.power(inputs.xp, _at_least_zero(inputs.xp, 1 - score), exponent)
+        value = 1 - score if exponent == 1 else B.power(inputs.xp, _non_negative(inputs.xp, 1 - score), exponent)
     images = counted_images(inputs.xp, inputs.valid, per_image)
     return finish(
         inputs.xp, reduce_scores(inputs.xp, value, reduction, images, empty=0.0 if as_loss else 1.0), inputs.out_dtype

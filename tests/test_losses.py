@@ -320,3 +320,13 @@ def test_metrics_on_uint8_maps_with_ignore_255():
         ),
         [[1.0, 2 / 3, 0.0]],
     )
+
+
+def test_tversky_gradient_at_a_perfect_prediction_keeps_the_false_positive_term():
+    """At a one-hot prediction FP = P - I rounds to 0; its derivative (1 - g) must still reach the
+    background probabilities: d(1 - T)/dp = -(D - (1 - beta) I) / D^2 = -(1 - (1 - beta)) / I on the
+    foreground and alpha / I on the background (D = I there)."""
+    p = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]], dtype=torch.float64, requires_grad=True)
+    g = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]], dtype=torch.float64)
+    segref.tversky_loss(p, g, from_logits=False, multilabel=True, alpha=0.3, beta=0.7).backward()
+    torch.testing.assert_close(p.grad, torch.tensor([[[-0.35, -0.35, 0.15, 0.15]]], dtype=torch.float64))
