@@ -30,6 +30,7 @@ LOSSES: dict[str, str] = {
     "jaccard": "Soft Jaccard loss",
     "focal": "Focal loss",
     "dice-ce": "Dice + cross-entropy",
+    "tversky": "Tversky and focal Tversky losses",
     "metrics": "Hard Dice and IoU metrics",
 }
 

@@ -436,4 +436,5 @@ NOT_PROVIDED = {
     "dice": "no Dice loss in tf_keras (keras.losses.Dice came with Keras 3)",
     "jaccard": "no Jaccard or Tversky loss in tf_keras, only hard IoU metrics",
     "dice-ce": "no Dice loss in tf_keras to add to its cross-entropy",
+    "tversky": "no Tversky loss in tf_keras (keras.losses.Tversky came with Keras 3)",
 }

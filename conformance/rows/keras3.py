@@ -84,15 +84,6 @@ def sigmoid32(z: np.ndarray) -> np.ndarray:
     return np.float32(1) / (np.float32(1) + np.exp(-z32))
 
 
-def salehi_tversky(p: np.ndarray, y: np.ndarray, *, alpha: float, beta: float, axis: tuple[int, ...]) -> np.ndarray:
-    """1 - TP / (TP + alpha FP + beta FN + 1e-7) with the soft counts of Salehi et al. (2017):
-    FP = sum (1 - y) p (predicted, not true), FN = sum y (1 - p) (true, not predicted)."""
-    tp = (y * p).sum(axis=axis)
-    fp = ((1 - y) * p).sum(axis=axis)
-    fn = (y * (1 - p)).sum(axis=axis)
-    return 1 - tp / (tp + alpha * fp + beta * fn + EPSILON)
-
-
 def iou_of_seen_classes(case: Case, y_hat: np.ndarray, **options: Any) -> np.ndarray:
     """segref's whole-batch IoU averaged over the classes that occur in the prediction or
     the (non-ignored) target, the classes Keras' ``MeanIoU`` counts."""
@@ -839,33 +830,6 @@ JACCARD_ROWS = [
         "result by about 1e-7 / U relative.",
         source=src("losses/losses.py", 2616, 2654),
     ),
-    Row(
-        loss="jaccard",
-        framework="keras3",
-        setting="Tversky alpha=0.7, beta=0.3",
-        framework_call="keras.losses.tversky(y_last, p_last, alpha=0.7, beta=0.3, "
-        "axis=tuple(range(1, p_last.ndim - 1)))",
-        segref_call="salehi_tversky(p_last, y_last, alpha=0.3, beta=0.7, axis=tuple(range(1, p_last.ndim - 1)))",
-        framework_fn=lambda c: k().losses.tversky(
-            last(c.targets), last(c.sigmoid), alpha=0.7, beta=0.3, axis=spatial(last(c.sigmoid))
-        ),
-        segref_fn=lambda c: salehi_tversky(
-            last(c.sigmoid), last(c.targets), alpha=0.3, beta=0.7, axis=spatial(last(c.sigmoid))
-        ),
-        differs="segref has no Tversky loss. Keras' alpha multiplies the false negatives and beta the false "
-        "positives: its tversky(alpha=0.7, beta=0.3) is the Tversky loss of Salehi et al. with the false "
-        "positives weighted 0.3 and the false negatives 0.7.",
-        defect="Keras' docstring (keras.losses.Tversky / tversky) says alpha is 'the coefficient controlling "
-        "incidence of false positives', as in Salehi et al. 2017 (arXiv:1706.05721, eq. 3); the code "
-        "(losses.py L2646-L2652) applies alpha to sum(y_true * (1 - y_pred)), the false negatives.",
-        note="salehi_tversky(p, y, alpha, beta, axis) = 1 - TP / (TP + alpha FP + beta FN + 1e-7) with "
-        "FP = sum (1 - y) p and FN = sum y (1 - p), written out at the top of conformance/rows/keras3.py. "
-        "Minimal example (Keras 3.15.1): y_true = [[1, 1, 0, 0]], y_pred = [[1, 0, 0, 0]] (one false "
-        "negative, no false positive); tversky(y_true, y_pred, alpha=0.9, beta=0.1) is 1 - 1/1.9 = 0.4737, "
-        "where the documented weighting gives 1 - 1/1.1 = 0.0909. With alpha = beta (Dice, Jaccard) the "
-        "swap does not matter.",
-        source=src("losses/losses.py", 2616, 2654),
-    ),
 ]
 
 FOCAL_ROWS = [
@@ -1204,6 +1168,53 @@ METRIC_ROWS = [
     ),
 ]
 
-ROWS = BCE_ROWS + CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + METRIC_ROWS
+TVERSKY_ROWS = [
+    Row(
+        loss="tversky",
+        framework="keras3",
+        setting="alpha and beta swapped",
+        framework_call="keras.losses.tversky(y_last, p_last, alpha=0.7, beta=0.3, "
+        "axis=tuple(range(1, p_last.ndim - 1)))",
+        segref_call='segref.tversky_loss(p, y, from_logits=False, multilabel=True, reduction="none")',
+        framework_fn=lambda c: k().losses.tversky(
+            last(c.targets), last(c.sigmoid), alpha=0.7, beta=0.3, axis=spatial(last(c.sigmoid))
+        ),
+        segref_fn=lambda c: segref.tversky_loss(
+            c.sigmoid, c.targets, from_logits=False, multilabel=True, reduction="none"
+        ),
+        rtol=1e-7,
+        atol=1e-8,
+        defect="Keras' docstring (keras.losses.Tversky / tversky) says alpha is 'the coefficient controlling "
+        "incidence of false positives', as in Salehi et al. 2017 (arXiv:1706.05721, eq. 3); the code "
+        "(losses.py L2646-L2652) applies alpha to sum(y_true * (1 - y_pred)), the false negatives.",
+        note="Keras' alpha multiplies the false negatives and its beta the false positives, so its "
+        "tversky(alpha=0.7, beta=0.3) is segref's default alpha=0.3 (false positives), beta=0.7 (false "
+        "negatives). Keras adds 1e-7 to the denominator only (about 1e-7 / denominator relative). Minimal "
+        "example (Keras 3.15.1): y_true = [[1, 1, 0, 0]], y_pred = [[1, 0, 0, 0]] (one false negative, no "
+        "false positive); tversky(y_true, y_pred, alpha=0.9, beta=0.1) is 1 - 1/1.9 = 0.4737, where the "
+        "documented weighting gives 1 - 1/1.1 = 0.0909. With alpha = beta (Dice, Jaccard) the swap does not "
+        "matter.",
+        source=src("losses/losses.py", 2616, 2654),
+    ),
+    Row(
+        loss="tversky",
+        framework="keras3",
+        setting="Tversky() pools everything",
+        framework_call="keras.losses.Tversky()(y_1h_last, p_last)",
+        segref_call="segref.tversky_loss(p.reshape(1, 1, -1), y_1h.reshape(1, 1, -1), from_logits=False, "
+        "multilabel=True, alpha=0.5, beta=0.5)",
+        framework_fn=lambda c: k().losses.Tversky()(last(c.one_hot), last(c.probs)),
+        segref_fn=lambda c: segref.tversky_loss(
+            pooled(c.probs), pooled(c.one_hot), from_logits=False, multilabel=True, alpha=0.5, beta=0.5
+        ),
+        **FLOAT32,
+        framework_default=True,
+        note="The defaults alpha = beta = 0.5 (the Dice loss) and axis=None: one Tversky index over every "
+        "element of the batch, classes included. Keras computes in float32.",
+        source=src("losses/losses.py", 1377, 1442),
+    ),
+]
+
+ROWS = BCE_ROWS + CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + METRIC_ROWS
 
 NOT_PROVIDED: dict[str, str] = {}

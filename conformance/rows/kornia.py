@@ -380,7 +380,30 @@ METRIC_ROWS = [
     ),
 ]
 
-ROWS = OVERLAP_ROWS + FOCAL_ROWS + METRIC_ROWS
+TVERSKY_ROWS = [
+    Row(
+        loss="tversky",
+        framework="kornia",
+        setting="tversky_loss(alpha=0.3, beta=0.7)",
+        framework_call="tversky_loss(z, y, alpha=0.3, beta=0.7, eps=0.0, ignore_index=255)",
+        segref_call='present_mean(segref.tversky_loss(z, y, from_logits=True, ignore_index=255, reduction="none"), '
+        "present)",
+        framework_fn=lambda c: losses().tversky_loss(
+            t(c.logits), t(c.labels), alpha=0.3, beta=0.7, eps=0.0, ignore_index=c.ignore_index
+        ),
+        segref_fn=lambda c: present_mean(
+            segref.tversky_loss(c.logits, c.labels, from_logits=True, ignore_index=c.ignore_index, reduction="none"),
+            present(c),
+        ),
+        inputs=planar_with_ignore,
+        note="alpha is the first coefficient of the denominator, on the false positives, as in Salehi et al. "
+        "Its default eps=1e-8 goes to the denominator only. present_mean(L, w) = ((L * w).sum(1) / "
+        "w.sum(1)).mean(). " + PRESENT_NOTE,
+        source=TVERSKY,
+    ),
+]
+
+ROWS = OVERLAP_ROWS + FOCAL_ROWS + TVERSKY_ROWS + METRIC_ROWS
 
 NOT_PROVIDED = {
     "binary-cross-entropy": "no BCE loss in kornia.losses "

@@ -964,6 +964,86 @@ METRIC_ROWS = [
     ),
 ]
 
-ROWS = CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + METRIC_ROWS
+TVERSKY_SRC = source("losses/tversky.py", 26, 181)
+
+TVERSKY_ROWS = [
+    Row(
+        loss="tversky",
+        framework="monai",
+        setting="defaults (probabilities, one-hot)",
+        framework_call="TverskyLoss()(p, y_1h)",
+        segref_call="segref.tversky_loss(p, y, from_logits=False, alpha=0.5, beta=0.5, smooth=1e-5)",
+        framework_fn=lambda c: loss("TverskyLoss")(t(c.probs), t(c.one_hot)),
+        segref_fn=lambda c: segref.tversky_loss(c.probs, c.labels, from_logits=False, alpha=0.5, beta=0.5, smooth=1e-5),
+        framework_default=True,
+        note="alpha weighs the false positives and beta the false negatives, as in Salehi et al.; the defaults "
+        "alpha = beta = 0.5 make it the Dice loss with smoothing 2e-5. smooth_nr = smooth_dr = 1e-5, per "
+        "image (batch=False), background included, no activation.",
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="monai",
+        setting="softmax, Salehi's weights, no smoothing",
+        framework_call="TverskyLoss(softmax=True, to_onehot_y=True, alpha=0.3, beta=0.7, smooth_nr=0, "
+        "smooth_dr=0)(z, y[:, None])",
+        segref_call="segref.tversky_loss(z, y, from_logits=True)",
+        framework_fn=lambda c: loss("TverskyLoss", **SOFTMAX, alpha=0.3, beta=0.7, smooth_nr=0.0, smooth_dr=0.0)(
+            t(c.logits), y1(c)
+        ),
+        segref_fn=lambda c: segref.tversky_loss(c.logits, c.labels, from_logits=True),
+        segref_default=True,
+        note="FP = sum p (1 - g) and FN = sum (1 - p) g per image and class. " + ONE_HOT_NOTE,
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="monai",
+        setting="batch, no background",
+        framework_call="TverskyLoss(softmax=True, to_onehot_y=True, include_background=False, batch=True, "
+        "alpha=0.3, beta=0.7)(z, y[:, None])",
+        segref_call="segref.tversky_loss(z, y, from_logits=True, smooth=1e-5, include_background=False, "
+        "per_image=False)",
+        framework_fn=lambda c: loss(
+            "TverskyLoss", **SOFTMAX, include_background=False, batch=True, alpha=0.3, beta=0.7
+        )(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.tversky_loss(
+            c.logits, c.labels, from_logits=True, smooth=1e-5, include_background=False, per_image=False
+        ),
+        note="batch=True sums over the batch before dividing, as per_image=False does.",
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="monai",
+        setting="sigmoid (multi-label)",
+        framework_call="TverskyLoss(sigmoid=True, alpha=0.3, beta=0.7)(z, y)",
+        segref_call="segref.tversky_loss(z, y, from_logits=True, multilabel=True, smooth=1e-5)",
+        framework_fn=lambda c: loss("TverskyLoss", sigmoid=True, alpha=0.3, beta=0.7)(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: segref.tversky_loss(c.logits, c.targets, from_logits=True, multilabel=True, smooth=1e-5),
+        note="y holds independent 0/1 maps, one per channel.",
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="monai",
+        setting="ignore_index",
+        framework_call="TverskyLoss(softmax=True, to_onehot_y=True, alpha=0.3, beta=0.7, "
+        "ignore_index=255)(z, y[:, None])",
+        segref_call="segref.tversky_loss(z, y, from_logits=True, smooth=1e-5, ignore_index=255)",
+        framework_fn=lambda c: loss("TverskyLoss", **SOFTMAX, alpha=0.3, beta=0.7, ignore_index=c.ignore_index)(
+            t(c.logits), y1(c)
+        ),
+        segref_fn=lambda c: segref.tversky_loss(
+            c.logits, c.labels, from_logits=True, smooth=1e-5, ignore_index=c.ignore_index
+        ),
+        ignore=True,
+        note="Prediction and one-hot target are multiplied by the mask of counted pixels, so ignored pixels "
+        "leave TP, FP and FN, as in segref (while some pixel of each image is counted).",
+        source=TVERSKY_SRC,
+    ),
+]
+
+ROWS = CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + METRIC_ROWS
 
 NOT_PROVIDED: dict[str, str] = {}

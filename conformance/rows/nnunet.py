@@ -437,6 +437,7 @@ NOT_PROVIDED = {
     "binary-cross-entropy": "no BCE loss of its own: DC_and_BCE_loss calls torch's BCEWithLogitsLoss (see PyTorch)",
     "jaccard": "no Jaccard (IoU) loss",
     "focal": "no focal loss",
+    "tversky": "no Tversky loss",
     "metrics": "no metric on arrays: Dice and IoU are computed per case from saved files by "
     "nnunetv2.evaluation (not run here; it needs batchgenerators and SimpleITK)",
 }

@@ -422,4 +422,5 @@ ROWS = BCE_ROWS + CE_ROWS + FOCAL_ROWS + DICE_ROWS + JACCARD_ROWS + DICE_CE_ROWS
 
 NOT_PROVIDED = {
     "metrics": "no hard Dice or IoU metrics in optax (an optimisation library)",
+    "tversky": "no Tversky loss in optax.losses (Dice and generalised Dice only)",
 }

@@ -191,5 +191,6 @@ NOT_PROVIDED = {
     "jaccard": "no Jaccard loss in torch.nn",
     "focal": "no focal loss in torch.nn (torchvision.ops.sigmoid_focal_loss is torchvision's)",
     "dice-ce": "no Dice loss in torch.nn",
+    "tversky": "no Tversky loss in torch.nn",
     "metrics": "no segmentation metrics in torch",
 }

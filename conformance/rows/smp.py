@@ -750,8 +750,88 @@ WEIGHTED_ROWS = [
     ),
 ]
 
+TVERSKY_SRC = f"{SOURCE}losses/tversky.py#L11-L87"
+
+
+def smp_tversky_mean(c: Case, **options) -> float:
+    """segref's whole-batch Tversky loss per class, times SMP's presence mask, averaged over all classes."""
+    per_class = segref.tversky_loss(c.logits, c.labels, from_logits=True, per_image=False, reduction="none", **options)
+    return float((per_class * present(c.one_hot)).mean())
+
+
+def binary_present() -> list[Case]:
+    """``cases()`` with their first channel as a binary problem: ``(N, 1, *spatial)`` logits and 0/1 target,
+    where the target has a positive pixel (SMP's binary loss is 0 otherwise)."""
+    return [
+        dataclasses.replace(c, logits=c.logits[:, :1], targets=c.targets[:, :1])
+        for c in cases()
+        if c.targets[:, :1].any()
+    ]
+
+
+TVERSKY_ROWS = [
+    Row(
+        loss="tversky",
+        framework="smp",
+        setting="multiclass, defaults",
+        framework_call='TverskyLoss("multiclass")(z, y)',
+        segref_call="(segref.tversky_loss(z, y, from_logits=True, alpha=0.5, beta=0.5, per_image=False, "
+        'reduction="none") * present).mean()',
+        framework_fn=lambda c: smp("TverskyLoss", c.logits, c.labels, "multiclass"),
+        segref_fn=lambda c: smp_tversky_mean(c, alpha=0.5, beta=0.5),
+        framework_default=True,
+        note="alpha weighs the false positives, beta the false negatives; the defaults alpha = beta = 0.5 "
+        "(the Dice loss) and gamma = 1. " + MASK_NOTE,
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="smp",
+        setting="multiclass, Salehi's weights",
+        framework_call='TverskyLoss("multiclass", alpha=0.3, beta=0.7)(z, y)',
+        segref_call='(segref.tversky_loss(z, y, from_logits=True, per_image=False, reduction="none") * present).mean()',
+        framework_fn=lambda c: smp("TverskyLoss", c.logits, c.labels, "multiclass", alpha=0.3, beta=0.7),
+        segref_fn=lambda c: smp_tversky_mean(c),
+        note=MASK_NOTE,
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="smp",
+        setting="gamma: the exponent of the class mean",
+        framework_call='TverskyLoss("multiclass", alpha=0.3, beta=0.7, gamma=0.75)(z, y)',
+        segref_call='(segref.tversky_loss(z, y, from_logits=True, per_image=False, reduction="none") '
+        "* present).mean() ** 0.75",
+        framework_fn=lambda c: smp("TverskyLoss", c.logits, c.labels, "multiclass", alpha=0.3, beta=0.7, gamma=0.75),
+        segref_fn=lambda c: smp_tversky_mean(c) ** 0.75,
+        differs="SMP raises the mean over classes to gamma (aggregate_loss); Abraham & Khan, and "
+        "segref.focal_tversky_loss, raise each class's 1 - T to the power 1/gamma before the classes are "
+        "summed or averaged. With more than one class no setting of segref gives SMP's number; with one "
+        "class (binary mode, next row) they agree.",
+        note="SMP's gamma is the exponent itself: gamma=0.75 is Abraham & Khan's gamma = 4/3. " + MASK_NOTE,
+        source=TVERSKY_SRC,
+    ),
+    Row(
+        loss="tversky",
+        framework="smp",
+        setting="binary, gamma=0.75 (focal Tversky)",
+        framework_call='TverskyLoss("binary", alpha=0.3, beta=0.7, gamma=0.75)(z, y)',
+        segref_call="segref.focal_tversky_loss(z, y, from_logits=True, multilabel=True, per_image=False, gamma=4/3)",
+        framework_fn=lambda c: smp("TverskyLoss", c.logits, c.targets, "binary", alpha=0.3, beta=0.7, gamma=0.75),
+        segref_fn=lambda c: segref.focal_tversky_loss(
+            c.logits, c.targets, from_logits=True, multilabel=True, per_image=False, gamma=4 / 3
+        ),
+        rtol=1e-12,
+        inputs=binary_present,
+        note="z, y: one channel, (N, 1, *spatial), with a positive pixel in the batch. One class, pooled over "
+        "the batch: SMP's (1 - T) ** gamma is Abraham & Khan's (1 - T) ** (1 / gamma') with gamma' = 1 / 0.75.",
+        source=TVERSKY_SRC,
+    ),
+]
+
 ROWS = (
-    overlap_rows("dice")
+    TVERSKY_ROWS
+    + overlap_rows("dice")
     + overlap_rows("jaccard")
     + FOCAL_ROWS
     + CROSS_ENTROPY_ROWS

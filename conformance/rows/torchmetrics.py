@@ -330,5 +330,5 @@ ROWS = DICE_ROWS + IOU_ROWS
 
 NOT_PROVIDED = {
     loss: "torchmetrics has metrics, no losses"
-    for loss in ["binary-cross-entropy", "categorical-cross-entropy", "dice", "jaccard", "focal", "dice-ce"]
+    for loss in ["binary-cross-entropy", "categorical-cross-entropy", "dice", "jaccard", "focal", "dice-ce", "tversky"]
 }
