@@ -630,6 +630,92 @@ def fig_mask_example(theme: str) -> Figure:
     return fig
 
 
+TVERSKY_WEIGHTS = ((0.5, 0.5), (0.3, 0.7), (0.1, 0.9))
+TVERSKY_PIXELS = 100
+
+
+def tversky_error_sweep(alpha: float, beta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """segref.tversky_loss of a 100-pixel target predicted with k of its pixels missed (false
+    negatives) or with k spurious pixels added (false positives), k = 0..100: (k, missed, spurious)."""
+    n = TVERSKY_PIXELS
+    k = np.arange(n + 1)
+    pixel = np.arange(2 * n)
+    target = np.broadcast_to((pixel < n).astype(np.float64), (n + 1, 2 * n))
+    missed = (pixel[None, :] < n - k[:, None]).astype(np.float64)  # the first n - k target pixels
+    spurious = (pixel[None, :] < n + k[:, None]).astype(np.float64)  # the target and k more
+    target_t = torch.from_numpy(np.ascontiguousarray(target)[:, None, :])
+    common = {"from_logits": False, "multilabel": True, "alpha": alpha, "beta": beta, "reduction": "none"}
+    values = [
+        segref.tversky_loss(torch.from_numpy(pred[:, None, :]), target_t, **common)[:, 0].numpy()
+        for pred in (missed, spurious)
+    ]
+    # By hand: k missed gives T = (n - k) / (n - k + beta k); k spurious gives T = n / (n + alpha k).
+    if not (
+        np.allclose(values[0], 1 - (n - k) / (n - k + beta * k + (k == n)) * (k < n), atol=1e-12)
+        and np.allclose(values[1], 1 - n / (n + alpha * k), atol=1e-12)
+    ):
+        raise FigureCheckError(f"tversky_loss(alpha={alpha}, beta={beta}) disagrees with I / (I + alpha FP + beta FN)")
+    return k, values[0], values[1]
+
+
+def fig_tversky_errors(theme: str) -> Figure:
+    """Tversky loss against the number of missed (FN) or spurious (FP) pixels, for several (alpha, beta)."""
+    fig, ax = _new_figure()
+    for alpha, beta in TVERSKY_WEIGHTS:
+        k, missed, spurious = tversky_error_sweep(alpha, beta)
+        (line,) = ax.plot(k, missed, label=f"α = {alpha:g}, β = {beta:g}: k missed")
+        ax.plot(k, spurious, "--", color=line.get_color(), label=f"α = {alpha:g}, β = {beta:g}: k spurious")
+    ax.set_xlim(0, TVERSKY_PIXELS)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_xlabel(
+        _by_layout(
+            f"wrong pixels k on a {TVERSKY_PIXELS}-pixel target",
+            f"wrong pixels k\n(on a {TVERSKY_PIXELS}-pixel target)",
+        )
+    )
+    ax.set_ylabel("Tversky loss  $1 - T$")
+    _legend_beside(fig, ax)
+    return fig
+
+
+FOCAL_TVERSKY_GAMMAS = (1.0, 4 / 3, 2.0, 3.0)
+
+
+def focal_tversky_of_index(index: torch.Tensor, gamma: float) -> torch.Tensor:
+    """segref.focal_tversky_loss of a one-pixel target predicted with p = T, alpha = 0, beta = 1,
+    whose Tversky index is T = p / (p + (1 - p)) = p: the loss as a function of T."""
+    pred = index.reshape(-1, 1, 1)
+    target = torch.ones_like(pred)
+    return segref.focal_tversky_loss(
+        pred, target, from_logits=False, multilabel=True, alpha=0.0, beta=1.0, gamma=gamma, reduction="none"
+    )[:, 0]
+
+
+def fig_focal_tversky(theme: str) -> Figure:
+    """Focal Tversky loss (1 - T)^(1/gamma) and its derivative with respect to T, for several gamma."""
+    index = _probabilities(0.0, 0.995).requires_grad_(True)
+    fig, (left, right) = _new_figure(2)
+    for gamma in FOCAL_TVERSKY_GAMMAS:
+        loss = focal_tversky_of_index(index, gamma)
+        (grad,) = torch.autograd.grad(loss.sum(), index)
+        t = index.detach().numpy()
+        if not np.allclose(loss.detach().numpy(), (1 - t) ** (1 / gamma), rtol=1e-12, atol=0):
+            raise FigureCheckError(f"focal_tversky_loss(gamma={gamma:g}) is not (1 - T) ** (1 / gamma)")
+        label = f"γ = {gamma:.4g}" if gamma != 4 / 3 else "γ = 4/3"
+        left.plot(t, loss.detach(), label=label)
+        right.plot(t, grad, label=label)
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Tversky index $T$")
+    left.set_ylabel("loss  $(1 - T)^{1/\\gamma}$")
+    left.set_ylim(0, 1.02)
+    left.legend()
+    right.set_ylabel("gradient  $\\partial L/\\partial T$")
+    right.set_ylim(-4, 0.1)
+    _zero_line(right, theme)
+    return fig
+
+
 FIGURES: dict[str, Callable[[str], Figure]] = {
     "bce": fig_bce,
     "bce-label-smoothing": fig_bce_label_smoothing,
@@ -641,6 +727,8 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "dice-empty-smoothing": fig_dice_empty_smoothing,
     "dice-gradient": fig_dice_gradient,
     "mask-example": fig_mask_example,
+    "tversky-errors": fig_tversky_errors,
+    "focal-tversky": fig_focal_tversky,
 }
 
 

@@ -47,6 +47,39 @@ def test_a_changed_constant_in_the_implementation_fails_the_page(monkeypatch):
     assert any("disagrees" in failure for failure in result.failures), result.failures
 
 
+def _mutated_overlap(old: str, new: str):
+    """segref/overlap.py with ``old`` replaced by ``new``, loaded as a module of the segref package."""
+    import types
+
+    path = Path(segref.__file__).with_name("overlap.py")
+    source = path.read_text(encoding="utf-8")
+    assert source.count(old) == 1, old
+    module = types.ModuleType("segref._mutated_overlap")
+    module.__package__ = "segref"
+    exec(compile(source.replace(old, new), str(path), "exec"), module.__dict__)
+    return module
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # an operator: the weights change places
+        (
+            "intersection + alpha * false_positives + beta * false_negatives + smooth",
+            "intersection + beta * false_positives + alpha * false_negatives + smooth",
+        ),
+        # a constant: the focal exponent
+        ("exponent=1 / gamma", "exponent=1 / (1.05 * gamma)"),
+    ],
+)
+def test_a_changed_tversky_implementation_fails_the_page(monkeypatch, change):
+    mutated = _mutated_overlap(*change)
+    for name in ("tversky_index", "tversky_loss", "focal_tversky_loss"):
+        monkeypatch.setattr(segref, name, getattr(mutated, name))
+    result = _run("losses/tversky.md")
+    assert any("disagrees" in failure for failure in result.failures), result.failures
+
+
 def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
     original = segref.binary_cross_entropy
     monkeypatch.setattr(segref, "binary_cross_entropy", lambda *a, **k: -original(*a, **k))
@@ -192,6 +225,10 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
         (
             "losses/focal.md",
             ("loss = -((1 - log_pt.exp()) ** gamma) * log_pt", "loss = -((1 - log_pt.exp()) ** 2) * log_pt"),
+        ),
+        (
+            "losses/tversky.md",
+            ("denominator = tp + alpha * fp.clamp_min(0)", "denominator = tp + beta * fp.clamp_min(0)"),
         ),
     ],
 )
