@@ -5,8 +5,9 @@ measured in this process against baselines measured in the same run:
 
 - the floor: PyTorch's fused ``F.cross_entropy`` (for every softmax loss) and
   ``F.binary_cross_entropy_with_logits`` (for BCE);
-- MONAI (``DiceLoss``, ``DiceCELoss``, ``FocalLoss`` with ``to_onehot_y`` and softmax),
-  kornia (``dice_loss``, 2D only; ``focal_loss``), SMP's ``DiceLoss("multiclass")``;
+- MONAI (``DiceLoss``, ``DiceCELoss``, ``FocalLoss``, ``TverskyLoss`` with ``to_onehot_y`` and
+  softmax), kornia (``dice_loss`` and ``tversky_loss``, 2D only; ``focal_loss``), SMP's
+  ``DiceLoss("multiclass")`` and ``TverskyLoss("multiclass")`` (with ``gamma`` for focal Tversky);
 - nnU-Net's Dice+CE: its algorithm re-stated here (nnU-Net itself is not imported,
   see ``nnunet_style_dice_ce``).
 
@@ -75,7 +76,7 @@ QUICK_CASES = ("2D C=21", "3D C=8 64³")
 @dataclass(frozen=True)
 class Implementation:
     name: str
-    loss: str  # the family: CE, BCE, Dice, Dice+CE, focal
+    loss: str  # the family: CE, BCE, Dice, Dice+CE, focal, Tversky, focal Tversky
     build: Callable[[], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]
     binary: bool = False  # inputs (N, 1, *spatial) logits and float targets
     floor: bool = False
@@ -159,6 +160,31 @@ IMPLEMENTATIONS = [
         "kornia focal_loss",
         "focal",
         lambda: partial(importlib.import_module("kornia.losses").focal_loss, alpha=None, reduction="mean"),
+    ),
+    Implementation("segref Tversky", "Tversky", lambda: partial(segref.tversky_loss, from_logits=True)),
+    Implementation(
+        "MONAI TverskyLoss",
+        "Tversky",
+        lambda: _monai("TverskyLoss", to_onehot_y=True, softmax=True, alpha=0.3, beta=0.7),
+    ),
+    Implementation(
+        "SMP TverskyLoss",
+        "Tversky",
+        lambda: smp_losses().TverskyLoss("multiclass", from_logits=True, alpha=0.3, beta=0.7),
+    ),
+    Implementation(
+        "kornia tversky_loss",
+        "Tversky",
+        lambda: partial(importlib.import_module("kornia.losses").tversky_loss, alpha=0.3, beta=0.7),
+        spatial_dims=(2,),
+    ),
+    Implementation(
+        "segref focal Tversky", "focal Tversky", lambda: partial(segref.focal_tversky_loss, from_logits=True)
+    ),
+    Implementation(
+        "SMP TverskyLoss(gamma=0.75)",
+        "focal Tversky",
+        lambda: smp_losses().TverskyLoss("multiclass", from_logits=True, alpha=0.3, beta=0.7, gamma=0.75),
     ),
 ]
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
