@@ -53,6 +53,7 @@ __all__ = [
     "categorical_focal_crossentropy",
     "dice",
     "sparse_categorical_crossentropy",
+    "tversky",
 ]
 
 
@@ -366,6 +367,61 @@ def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | lis
     y = B.to_float(xp, y_true, pred.dtype)
     intersection = xp.sum(y * pred, axis=axis)
     return finish(xp, 1 - 2.0 * intersection / (xp.sum(y, axis=axis) + xp.sum(pred, axis=axis) + EPSILON), y_pred.dtype)
+
+
+def tversky(
+    y_true: ArrayInput,
+    y_pred: Array,
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    axis: int | tuple[int, ...] | list[int] | None = None,
+) -> Array:
+    r"""Keras 3 ``keras.losses.tversky``, as its code computes it (3.15.1).
+
+    $$
+    \ell = 1 - rac{\sum y\,p}{\sum y\,p + lpha_K \sum y\,(1 - p) + eta_K \sum (1 - y)\,p + arepsilon}
+    $$
+
+    with the sums over ``axis`` (``None``: every element of the batch, classes pooled) and
+    $arepsilon = 10^{-7}$ in the denominator only. Keras' ``alpha`` ($lpha_K$) multiplies
+    the **false negatives** $\sum y(1 - p)$ and its ``beta`` the false positives, although its
+    docstring, like Salehi et al., puts ``alpha`` on the false positives; this function
+    reproduces the code. [`segref.tversky_loss`][segref.tversky_loss] uses the paper's
+    convention: ``alpha`` on the false positives.
+
+    Args:
+        y_true: targets, same shape as ``y_pred``.
+        y_pred: predictions (used as given: no activation, no clipping).
+        alpha: Keras' ``alpha``, the weight of the false negatives in its code.
+        beta: Keras' ``beta``, the weight of the false positives in its code.
+        axis: the axis or axes (an int, a tuple or a list) summed over, or ``None`` for all.
+
+    Returns:
+        A 0-d array for ``axis=None``, else ``y_pred``'s shape without ``axis``.
+
+    Examples:
+        One false negative, no false positive: Keras' ``alpha`` is the one that counts.
+
+        >>> import numpy as np
+        >>> y_true = np.array([[1.0, 1.0, 0.0, 0.0]])
+        >>> y_pred = np.array([[1.0, 0.0, 0.0, 0.0]])
+        >>> float(tversky(y_true, y_pred, alpha=0.9, beta=0.1))  # 1 - 1 / (1 + 0.9 + 1e-7)
+        0.473684
+    """
+    alpha = V.check_number("alpha", alpha, low=0.0)
+    beta = V.check_number("beta", beta, low=0.0)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    xp, _, _ = _start(y_true, y_pred, "none", -1 if axis is None else axis, from_logits=None, probabilities="any")
+    V.check_same_shape(y_pred, y_true, NAMES)
+    pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
+    y = B.to_float(xp, y_true, pred.dtype)
+    true_positives = xp.sum(y * pred, axis=axis)
+    false_negatives = xp.sum(y * (1 - pred), axis=axis)
+    false_positives = xp.sum((1 - y) * pred, axis=axis)
+    denominator = true_positives + alpha * false_negatives + beta * false_positives + EPSILON
+    return finish(xp, 1 - true_positives / denominator, y_pred.dtype)
 
 
 def binary_focal_crossentropy(

@@ -121,6 +121,19 @@ def test_dice(floatx, seed, axis):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("axis", [None, (1, 2, 3), [1, 2], 3])
+@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.9, 0.1), (0.3, 0.7)])
+def test_tversky(floatx, seed, axis, weights):
+    _, p, _, y, _, _ = _inputs(seed, floatx)
+    alpha, beta = weights
+    want = keras.losses.tversky(y, p, alpha=alpha, beta=beta, axis=axis)
+    assert_close(sk.tversky(y, p, alpha=alpha, beta=beta, axis=axis), _numpy(want), **TOLERANCES[floatx])
+    if axis is None:
+        got = sk.tversky(y, p, alpha=alpha, beta=beta)
+        assert_close(got, _numpy(keras.losses.Tversky(alpha=alpha, beta=beta)(y, p)), **TOLERANCES[floatx])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("balancing", [False, True])
 @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
 def test_binary_focal_crossentropy(floatx, seed, balancing, gamma):

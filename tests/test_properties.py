@@ -670,7 +670,7 @@ def test_keras_functions_are_finite_and_non_negative(problem):
             sk.categorical_focal_crossentropy(target, pred, from_logits=logits),
         ]
     if not logits:
-        values.append(sk.dice(target, pred))
+        values += [sk.dice(target, pred), sk.tversky(target, pred, alpha=0.3, beta=0.7)]
     for value in values:
         value = as64(value)
         assert np.isfinite(value).all() and (value >= -1e-6).all()

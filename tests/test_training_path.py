@@ -493,6 +493,7 @@ KERAS_CALLS = {
         yi, p, ignore_class=2
     ),
     "dice": lambda y, p, yi: segref.keras.dice(y, p),
+    "tversky": lambda y, p, yi: segref.keras.tversky(y, p, alpha=0.3, beta=0.7),
 }
 
 
