@@ -18,6 +18,7 @@ from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
 from .overlap import (
     dice_loss,
     focal_tversky_loss,
+    generalized_dice_loss,
     jaccard_loss,
     soft_dice_coefficient,
     soft_jaccard_index,
@@ -46,6 +47,7 @@ __all__ = [
     "dice_score",
     "focal_loss",
     "focal_tversky_loss",
+    "generalized_dice_loss",
     "iou_score",
     "jaccard_from_dice",
     "jaccard_loss",

@@ -397,6 +397,17 @@ FLAG_OPTIONS = (
     "apply_class_balancing",
 )
 NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight", "beta")
+#: options that name one of a few choices
+CHOICE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "weighting": ("square", "simple", "uniform"),
+    "absent_classes": ("max", "epsilon"),
+}
+
+
+def check_choice(name: str, value: Any) -> str:
+    if not isinstance(value, str) or value not in CHOICE_OPTIONS[name]:
+        raise ValueError(f"{name} must be one of {CHOICE_OPTIONS[name]}, got {value!r}")
+    return value
 
 
 def check_options(
@@ -417,6 +428,8 @@ def check_options(
             check_flag(name, value)
         elif name in NONNEGATIVE_OPTIONS:
             check_number(name, value, low=0.0)
+        elif name in CHOICE_OPTIONS:
+            check_choice(name, value)
         elif name == "label_smoothing":
             check_number(name, value, low=0.0, high=1.0)
         elif name == "reduction":

@@ -380,11 +380,11 @@ def tversky(
     r"""Keras 3 ``keras.losses.tversky``, as its code computes it (3.15.1).
 
     $$
-    \ell = 1 - rac{\sum y\,p}{\sum y\,p + lpha_K \sum y\,(1 - p) + eta_K \sum (1 - y)\,p + arepsilon}
+    \ell = 1 - \frac{\sum y\,p}{\sum y\,p + \alpha_K \sum y\,(1 - p) + \beta_K \sum (1 - y)\,p + \varepsilon}
     $$
 
     with the sums over ``axis`` (``None``: every element of the batch, classes pooled) and
-    $arepsilon = 10^{-7}$ in the denominator only. Keras' ``alpha`` ($lpha_K$) multiplies
+    $\varepsilon = 10^{-7}$ in the denominator only. Keras' ``alpha`` ($\alpha_K$) multiplies
     the **false negatives** $\sum y(1 - p)$ and its ``beta`` the false positives, although its
     docstring, like Salehi et al., puts ``alpha`` on the false positives; this function
     reproduces the code. [`segref.tversky_loss`][segref.tversky_loss] uses the paper's

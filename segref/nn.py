@@ -30,7 +30,7 @@ from . import _validation as V
 from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
-from .overlap import dice_loss, focal_tversky_loss, jaccard_loss, tversky_loss
+from .overlap import dice_loss, focal_tversky_loss, generalized_dice_loss, jaccard_loss, tversky_loss
 
 Tensor = torch.Tensor
 
@@ -42,6 +42,7 @@ __all__ = [
     "DiceLoss",
     "FocalLoss",
     "FocalTverskyLoss",
+    "GeneralizedDiceLoss",
     "JaccardLoss",
     "TverskyLoss",
 ]
@@ -362,3 +363,40 @@ class FocalTverskyLoss(_LossModule):
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return focal_tversky_loss(pred, target, **self._all_options())
+
+
+class GeneralizedDiceLoss(_LossModule):
+    """Module form of [`generalized_dice_loss`][segref.generalized_dice_loss]:
+    ``GeneralizedDiceLoss(**options)(pred, target)`` equals ``generalized_dice_loss(pred, target, **options)``."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        weighting: str = "square",
+        absent_classes: str = "max",
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            weighting=weighting,
+            absent_classes=absent_classes,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return generalized_dice_loss(pred, target, **self._all_options())

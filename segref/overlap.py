@@ -36,6 +36,7 @@ __all__ = [
     "tversky_index",
     "tversky_loss",
     "focal_tversky_loss",
+    "generalized_dice_loss",
 ]
 
 
@@ -956,3 +957,153 @@ def focal_tversky_loss(
         distributed=distributed,
         reduction=reduction,
     )
+
+
+GD_EPSILON = 1e-10  # the boundary-loss authors' term: w_c = 1 / (G_c + 1e-10)^2
+
+
+def generalized_dice_score(
+    xp: Any,
+    intersection: AnyArray,
+    pred_sum: AnyArray,
+    target_sum: AnyArray,
+    *,
+    weighting: str,
+    absent_classes: str,
+    smooth: float,
+) -> AnyArray:
+    """(2 sum_c w_c I_c + e) / (sum_c w_c (P_c + G_c) + e) over the last (class) axis; 1 where the
+    denominator is 0. The weights are taken relative to the row's smallest target mass, so that
+    1 / G^2 cannot overflow, and ``smooth`` is scaled by the same factor: the ratio is the formula's."""
+    power = {"square": 2, "simple": 1, "uniform": 0}[weighting]
+    if power == 0:
+        weights, scale = xp.ones_like(target_sum), 1.0
+    else:
+        mass = target_sum + GD_EPSILON if absent_classes == "epsilon" else target_sum
+        present = mass > 0
+        smallest = xp.min(xp.where(present, mass, xp.full_like(mass, float("inf"))), axis=-1, keepdims=True)
+        reference = xp.where(smallest < float("inf"), smallest, xp.ones_like(smallest))  # no class present: w = 0
+        relative = (reference / xp.where(present, mass, xp.ones_like(mass))) ** power
+        weights = xp.where(present, relative, xp.zeros_like(relative))
+        if absent_classes == "max":  # NiftyNet and MONAI: an absent class gets the largest weight of its row
+            weights = xp.where(present, weights, xp.max(weights, axis=-1, keepdims=True) * xp.ones_like(weights))
+        scale = reference[..., 0] ** power
+    numerator = 2 * xp.sum(weights * intersection, axis=-1) + smooth * scale
+    denominator = xp.sum(weights * (pred_sum + target_sum), axis=-1) + smooth * scale
+    return safe_divide(xp, numerator, denominator, when_zero=1.0)
+
+
+def generalized_dice_loss(
+    pred: Array,
+    target: ArrayInput,
+    *,
+    from_logits: bool,
+    weighting: str = "square",
+    absent_classes: str = "max",
+    multilabel: bool = False,
+    smooth: float = 0.0,
+    per_image: bool = True,
+    include_background: bool = True,
+    ignore_index: int | None = None,
+    axis: int = 1,
+    distributed: bool = False,
+    reduction: str = "mean",
+) -> Array:
+    r"""Generalised Dice loss (Sudre et al. 2017): one Dice over all classes, each class
+    weighted by the inverse of its target volume; lower is better.
+
+    $$
+    L_n = 1 - \frac{2\sum_{c} w_{nc}\,I_{nc} + \epsilon}{\sum_{c} w_{nc}\,(P_{nc} + G_{nc}) + \epsilon},
+    \qquad w_{nc} = \frac{1}{G_{nc}^{\,k}}
+    $$
+
+    where:
+
+    - $I$, $P$, $G$ are the soft intersection and the sums of prediction and target per image
+      $n$ and class $c$, as in [`soft_dice_coefficient`][segref.soft_dice_coefficient]
+      (with ``per_image=False`` summed over the batch: one $L$);
+    - $k = 2$ (``weighting="square"``, the paper's), $1$ (``"simple"``) or $0$ (``"uniform"``,
+      every $w = 1$: a Dice of all classes pooled);
+    - a class absent from the target ($G_{nc} = 0$) has an infinite weight: with
+      ``absent_classes="max"`` (NiftyNet's and MONAI's rule) it gets the largest weight of the
+      other classes of its image instead; with ``"epsilon"`` (the boundary-loss authors' code)
+      every weight is $1/(G_{nc} + 10^{-10})^k$, so an absent class dominates and any mass
+      predicted for it costs nearly the whole loss;
+    - $\epsilon$ is ``smooth``.
+
+    When the denominator is 0 (nothing predicted and nothing there in every class, or no
+    class with a weight) the score is 1 and $L_n = 0$. The weights come from the target
+    only: they carry no gradient to ``pred``.
+
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        weighting: ``"square"`` ($1/G^2$, Sudre et al.), ``"simple"`` ($1/G$) or ``"uniform"`` (1).
+        absent_classes: ``"max"`` (an absent class gets the largest weight of its image) or
+            ``"epsilon"`` ($1/(G + 10^{-10})^k$ for every class).
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator (MONAI uses 1e-5).
+        per_image: one loss per image (``True``, NiftyNet's and MONAI's default) or one for the
+            whole batch (``False``).
+        include_background: keep class 0 in the sums.
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class leaves the sums; with ``per_image=True`` an image
+            whose pixels are all ignored leaves the mean and sum.
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the images.
+
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image, shape
+        ``(N,)``, or a 0-d array with ``per_image=False``.
+
+    Examples:
+        One image, two classes, four pixels: $G = (3, 1)$, so $w = (1/9, 1)$. With
+        $p_1 = (0.1, 0.2, 0.3, 0.6)$ on labels $(0, 0, 0, 1)$: $I = (2.4, 0.6)$, $P + G = (5.8, 2.2)$,
+        and $L = 1 - (2 \cdot 2.4/9 + 2 \cdot 0.6)/(5.8/9 + 2.2) = 1 - 1.733333/2.844444$:
+
+        >>> import numpy as np
+        >>> p1 = np.array([0.1, 0.2, 0.3, 0.6])
+        >>> p = np.stack([1 - p1, p1])[None]                 # (N=1, C=2, W=4)
+        >>> y = np.array([[0, 0, 0, 1]])
+        >>> float(generalized_dice_loss(p, y, from_logits=False))
+        0.390625
+        >>> float(generalized_dice_loss(p, y, from_logits=False, weighting="uniform"))  # 1 - (4.8 + 1.2) / 8
+        0.25
+
+    References:
+        C. H. Sudre, W. Li, T. Vercauteren, S. Ourselin, M. J. Cardoso, "Generalised Dice
+        overlap as a deep learning loss function for highly unbalanced segmentations",
+        DLMIA 2017, arXiv:1707.03237; W. R. Crum, O. Camara, D. L. G. Hill, "Generalized
+        overlap measures for evaluation and validation in medical image analysis", IEEE TMI
+        25(11), 2006.
+    """
+    V.check_reduction(reduction)
+    weighting = V.check_choice("weighting", weighting)
+    absent_classes = V.check_choice("absent_classes", absent_classes)
+    inputs = prepare_classes(
+        pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index, multilabel=multilabel
+    )
+    smooth = check_overlap_options(
+        smooth=smooth,
+        per_image=per_image,
+        include_background=include_background,
+        squared=False,
+        num_classes=inputs.num_classes,
+        ignore_index=ignore_index,
+    )
+    distributed = check_distributed(distributed, per_image, pred)
+    xp = inputs.xp
+    terms = softmax_terms(inputs, overlap=True, log_terms=False) if inputs.fused else None
+    statistics = overlap_statistics(inputs, squared=False, per_image=per_image, distributed=distributed, terms=terms)
+    kept = (kept_classes(xp, s, include_background=include_background, ignore_index=ignore_index) for s in statistics)
+    score = generalized_dice_score(xp, *kept, weighting=weighting, absent_classes=absent_classes, smooth=smooth)
+    loss = 1 - score
+    images = counted_images(xp, inputs.valid, per_image)
+    if reduction != "none":
+        loss = reduce_scores(xp, loss[..., None] if per_image else loss, reduction, images, empty=0.0)
+    return finish(xp, loss, inputs.out_dtype)

@@ -72,6 +72,7 @@ FUNCTIONS = [
     _class("tversky_index", segref.tversky_index),
     _class("tversky_loss", segref.tversky_loss),
     _class("focal_tversky_loss", segref.focal_tversky_loss),
+    _class("generalized_dice_loss", segref.generalized_dice_loss),
     Fn(
         "binary_cross_entropy",
         segref.binary_cross_entropy,
@@ -124,6 +125,7 @@ FUNCTIONS = [
     Fn("nn.DiceCELoss", _module(snn.DiceCELoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn("nn.TverskyLoss", _module(snn.TverskyLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn("nn.FocalTverskyLoss", _module(snn.FocalTverskyLoss, from_logits=True), "class", LOGITS, LABELS, {}),
+    Fn("nn.GeneralizedDiceLoss", _module(snn.GeneralizedDiceLoss, from_logits=True), "class", LOGITS, LABELS, {}),
     Fn(
         "nn.BinaryCrossEntropyLoss",
         _module(snn.BinaryCrossEntropyLoss, from_logits=True),
@@ -369,6 +371,7 @@ OPTION_FOR_KIND = {
     "tversky_index": "alpha",
     "tversky_loss": "beta",
     "focal_tversky_loss": "gamma",
+    "generalized_dice_loss": "smooth",
     "binary_cross_entropy": "pos_weight",
     "binary_focal_loss": "gamma",
     "keras.binary_crossentropy": "label_smoothing",
@@ -383,6 +386,7 @@ OPTION_FOR_KIND = {
     "nn.DiceCELoss": "ce_weight",
     "nn.TverskyLoss": "alpha",
     "nn.FocalTverskyLoss": "beta",
+    "nn.GeneralizedDiceLoss": "smooth",
     "nn.BinaryCrossEntropyLoss": "pos_weight",
     "nn.BinaryFocalLoss": "gamma",
 }

@@ -22,6 +22,7 @@ CLASS_LOSSES = [
     segref.tversky_index,
     segref.tversky_loss,
     segref.focal_tversky_loss,
+    segref.generalized_dice_loss,
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 ALL_LOSSES = CLASS_LOSSES + BINARY_LOSSES

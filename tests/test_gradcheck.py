@@ -56,6 +56,9 @@ TVERSKY_OPTIONS = [{}, {"alpha": 0.5, "beta": 0.5, "per_image": False}, {"includ
 for name, fn in [("tversky_loss", segref.tversky_loss), ("focal_tversky_loss", segref.focal_tversky_loss)]:
     for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], TVERSKY_OPTIONS):
         CASES.append((name, fn, form, options))
+GD_OPTIONS = [{}, {"weighting": "simple", "per_image": False}, {"absent_classes": "epsilon", "smooth": 1e-3}]
+for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], GD_OPTIONS):
+    CASES.append(("generalized_dice_loss", segref.generalized_dice_loss, form, options))
 for form, options in itertools.product(
     ["index", "ignored", "soft"], [{}, {"label_smoothing": 0.1}, {"class_weights": [0.5, 1.0, 2.0]}]
 ):

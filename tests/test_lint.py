@@ -29,3 +29,18 @@ def _run(*command: str) -> subprocess.CompletedProcess:
 def test_clean(command):
     result = _run(*command)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_control_characters_in_sources_or_pages():
+    """A LaTeX command written through a non-raw string becomes a control character
+    (``\\frac`` a form feed, ``\\alpha`` a bell); text files hold none but newlines."""
+    control = {chr(c) for c in range(32)} - {"\n"}
+    files = [p for source in [*SOURCES, "docs"] for p in (ROOT / source).rglob("*") if p.suffix in (".py", ".md")]
+    files += [ROOT / name for name in ("README.md", "CHANGELOG.md", "mkdocs.yml")]
+    bad = [
+        f"{p.relative_to(ROOT)}:{number}"
+        for p in files
+        for number, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if control & set(line)
+    ]
+    assert len(files) > 50 and not bad, bad

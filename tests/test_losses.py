@@ -104,6 +104,7 @@ def test_channels_last_equals_channels_first():
         segref.dice_ce_loss,
         segref.tversky_loss,
         segref.focal_tversky_loss,
+        segref.generalized_dice_loss,
     ):
         torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
 
@@ -184,6 +185,7 @@ def test_focal_gamma_zero_is_cross_entropy():
         segref.jaccard_loss,
         segref.tversky_loss,
         segref.focal_tversky_loss,
+        segref.generalized_dice_loss,
     ],
 )
 def test_index_and_one_hot_targets_agree(fn):

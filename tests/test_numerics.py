@@ -16,6 +16,7 @@ CLASS_LOSSES = [
     segref.dice_ce_loss,
     segref.tversky_loss,
     segref.focal_tversky_loss,
+    segref.generalized_dice_loss,
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 

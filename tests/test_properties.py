@@ -158,6 +158,9 @@ def overlap_options(draw, problem: Problem, name: str = "dice_loss") -> dict:
     if name in TVERSKY:
         options["alpha"] = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, 2.0]))
         options["beta"] = draw(st.sampled_from([0.0, 0.5, 0.7, 1.0, 3.0]))
+    elif name == "generalized_dice_loss":
+        options["weighting"] = draw(st.sampled_from(["square", "simple", "uniform"]))
+        options["absent_classes"] = draw(st.sampled_from(["max", "epsilon"]))
     else:
         options["squared"] = draw(st.booleans())
     if name == "focal_tversky_loss":
@@ -212,9 +215,17 @@ CLASS_LOSSES: dict[str, Callable] = {
     "tversky_index": segref.tversky_index,
     "tversky_loss": segref.tversky_loss,
     "focal_tversky_loss": segref.focal_tversky_loss,
+    "generalized_dice_loss": segref.generalized_dice_loss,
 }
 TVERSKY = {"tversky_index", "tversky_loss", "focal_tversky_loss"}
-OVERLAP = {"dice_loss", "jaccard_loss", "soft_dice_coefficient", "soft_jaccard_index", "dice_ce_loss"} | TVERSKY
+OVERLAP = {
+    "dice_loss",
+    "jaccard_loss",
+    "soft_dice_coefficient",
+    "soft_jaccard_index",
+    "dice_ce_loss",
+    "generalized_dice_loss",
+} | TVERSKY
 MULTILABEL = OVERLAP
 COEFFICIENTS = {"soft_dice_coefficient", "soft_jaccard_index", "tversky_index"}
 REDUCTIONS = ("mean", "sum", "none")
@@ -372,6 +383,34 @@ def test_tversky_generalises_dice_and_jaccard(problem, per_image, smooth):
     weights = {"alpha": 0.2, "beta": 0.9, "smooth": smooth}
     focal = as64(call("focal_tversky_loss", problem, {**options, **weights, "gamma": 1.0})[0])
     np.testing.assert_allclose(focal, as64(call("tversky_loss", problem, {**options, **weights})[0]), rtol=1e-12)
+
+
+@given(problems(forms=("one-hot", "soft", "multilabel"), dtypes=("float64",), logits=(False,)), st.booleans())
+def test_generalized_dice_special_cases(problem, per_image):
+    """Uniform weights give one Dice of all classes pooled; with one class kept the weights cancel
+    and it is that class's Dice loss."""
+    p, g = problem.pred64, problem.target64
+    options = {"from_logits": False, "per_image": per_image, "multilabel": problem.form == "multilabel"}
+    uniform = as64(segref.generalized_dice_loss(p, g, weighting="uniform", reduction="none", **options))
+    pooled = (lambda a: a.reshape(len(a), 1, -1)) if per_image else (lambda a: a.reshape(1, 1, -1))
+    want = as64(segref.dice_loss(pooled(p), pooled(g), from_logits=False, multilabel=True, reduction="none"))
+    np.testing.assert_allclose(uniform, want.reshape(uniform.shape), rtol=1e-9, atol=1e-12)
+    # one class: where it has target mass the weights cancel; where it has none, the "max" rule leaves no
+    # class with a weight (loss 0) and "epsilon" weighs it alone (its Dice loss)
+    one_class = {**options, "multilabel": True, "reduction": "none"}
+    dice = as64(
+        segref.dice_loss(p[:, :1], g[:, :1], from_logits=False, multilabel=True, per_image=per_image, reduction="none")
+    ).reshape(-1)
+    mass = g[:, :1].reshape(len(g), -1).sum(-1) if per_image else g[:, :1].sum().reshape(1)
+    for weighting in ("square", "simple"):
+        for absent in ("max", "epsilon"):
+            one = as64(
+                segref.generalized_dice_loss(
+                    p[:, :1], g[:, :1], weighting=weighting, absent_classes=absent, **one_class
+                )
+            ).reshape(-1)
+            want = np.where(mass > 0, dice, dice if absent == "epsilon" else 0.0)
+            np.testing.assert_allclose(one, want, rtol=1e-9, atol=1e-12)
 
 
 @given(problems(forms=("multilabel", "soft"), dtypes=("float64",), logits=(False,)), st.booleans())

@@ -18,6 +18,7 @@ import segref.nn as snn
 from segref import keras as sk
 
 OVERLAP_LOSSES = [
+    segref.generalized_dice_loss,
     segref.dice_loss,
     segref.jaccard_loss,
     segref.dice_ce_loss,
@@ -74,6 +75,7 @@ def test_tiny_mass_under_autocast_and_for_modules(loss):
         segref.dice_ce_loss: snn.DiceCELoss,
         segref.tversky_loss: snn.TverskyLoss,
         segref.focal_tversky_loss: snn.FocalTverskyLoss,
+        segref.generalized_dice_loss: snn.GeneralizedDiceLoss,
     }[loss](from_logits=True, multilabel=True)
     z = torch.full((1, 1, 1), -89.0, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -277,6 +279,7 @@ def _batch_with_ignored_image():
         (segref.tversky_index, 1.0),
         (segref.tversky_loss, 0.0),
         (segref.focal_tversky_loss, 0.0),
+        (segref.generalized_dice_loss, 0.0),
     ],
 )
 def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
@@ -286,7 +289,8 @@ def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
     torch.testing.assert_close(fn(z, y, **options), fn(z[kept], y[kept], **options))
     torch.testing.assert_close(fn(z, y, reduction="sum", **options), fn(z[kept], y[kept], reduction="sum", **options))
     rows = fn(z, y, reduction="none", **options)
-    assert rows.shape == (3, 3) and bool((rows[1] == empty).all())
+    per_image = (3,) if fn is segref.generalized_dice_loss else (3, 3)  # one value per image, or per image and class
+    assert rows.shape == per_image and bool((rows[1] == empty).all())
     torch.testing.assert_close(fn(z[1:2], y[1:2], **options), torch.tensor(empty))
 
 

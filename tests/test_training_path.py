@@ -64,6 +64,7 @@ CLASS_LOSSES = {
     "dice_ce_loss": segref.dice_ce_loss,
     "tversky_loss": segref.tversky_loss,
     "focal_tversky_loss": segref.focal_tversky_loss,
+    "generalized_dice_loss": segref.generalized_dice_loss,
 }
 BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy, "binary_focal_loss": segref.binary_focal_loss}
 
