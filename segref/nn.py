@@ -30,7 +30,14 @@ from . import _validation as V
 from .compound import dice_ce_loss
 from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
 from .focal import binary_focal_loss, focal_loss
-from .overlap import dice_loss, focal_tversky_loss, generalized_dice_loss, jaccard_loss, tversky_loss
+from .overlap import (
+    check_tversky_options,
+    dice_loss,
+    focal_tversky_loss,
+    generalized_dice_loss,
+    jaccard_loss,
+    tversky_loss,
+)
 
 Tensor = torch.Tensor
 
@@ -306,6 +313,7 @@ class TverskyLoss(_LossModule):
         distributed: bool = False,
         reduction: str = "mean",
     ) -> None:
+        check_tversky_options(alpha, beta)
         super().__init__(
             from_logits=from_logits,
             alpha=alpha,
@@ -346,6 +354,7 @@ class FocalTverskyLoss(_LossModule):
         distributed: bool = False,
         reduction: str = "mean",
     ) -> None:
+        check_tversky_options(alpha, beta, gamma)
         super().__init__(
             from_logits=from_logits,
             alpha=alpha,

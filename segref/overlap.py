@@ -200,8 +200,8 @@ def score_from_statistics(
         return safe_divide(xp, 2 * intersection + smooth, pred_sum + target_sum + smooth, when_zero=1.0)
     if kind == "tversky":
         # P - I and G - I are sums of p(1 - g) and g(1 - p): never negative but for rounding
-        false_positives = _at_least_zero(xp, pred_sum - intersection)
-        false_negatives = _at_least_zero(xp, target_sum - intersection)
+        false_positives = _clamped_keep_gradient(xp, pred_sum - intersection)
+        false_negatives = _clamped_keep_gradient(xp, target_sum - intersection)
         alpha, beta = weights
         denominator = intersection + alpha * false_positives + beta * false_negatives + smooth
         return safe_divide(xp, intersection + smooth, denominator, when_zero=1.0)
@@ -209,12 +209,7 @@ def score_from_statistics(
     return safe_divide(xp, intersection + smooth, union + smooth, when_zero=1.0)
 
 
-def _non_negative(xp: Any, x: AnyArray) -> AnyArray:
-    """max(x, 0), its gradient 0 where x <= 0 (1 - T above 1 only by rounding: the power's base)."""
-    return xp.where(x > 0, x, xp.zeros_like(x))
-
-
-def _at_least_zero(xp: Any, x: AnyArray) -> AnyArray:
+def _clamped_keep_gradient(xp: Any, x: AnyArray) -> AnyArray:
     """max(x, 0) for a quantity that is never negative but for rounding, with the derivative of x
     (a false-positive sum rounded to 0 at a perfect prediction still grows with each p)."""
     clamped = xp.where(x > 0, x, xp.zeros_like(x))
@@ -294,7 +289,8 @@ def _overlap(
     )
     value = score
     if as_loss:
-        value = 1 - score if exponent == 1 else B.power(inputs.xp, _non_negative(inputs.xp, 1 - score), exponent)
+        # T <= 1 exactly (FP, FN >= 0); B.power gives a base <= 0 the value 0 and a zero gradient
+        value = 1 - score if exponent == 1 else B.power(inputs.xp, 1 - score, exponent)
     images = counted_images(inputs.xp, inputs.valid, per_image)
     return finish(
         inputs.xp, reduce_scores(inputs.xp, value, reduction, images, empty=0.0 if as_loss else 1.0), inputs.out_dtype
@@ -659,6 +655,15 @@ def jaccard_loss(
     )
 
 
+def check_tversky_options(alpha: Any, beta: Any, gamma: Any = 1.0) -> tuple[float, float, float]:
+    """alpha, beta >= 0 and not both 0 (the index would be 1 for every input), gamma > 0."""
+    alpha = V.check_number("alpha", alpha, low=0.0)
+    beta = V.check_number("beta", beta, low=0.0)
+    if alpha == 0 and beta == 0:
+        raise ValueError("alpha and beta are both 0: the Tversky index is then 1 for every input; give either a weight")
+    return alpha, beta, V.check_number("gamma", gamma, low=0.0, low_open=True)
+
+
 def _tversky(
     as_loss: bool,
     pred: AnyArray,
@@ -669,9 +674,7 @@ def _tversky(
     gamma: Any = 1.0,
     **options: Any,
 ) -> AnyArray:
-    alpha = V.check_number("alpha", alpha, low=0.0)
-    beta = V.check_number("beta", beta, low=0.0)
-    gamma = V.check_number("gamma", gamma, low=0.0, low_open=True)
+    alpha, beta, gamma = check_tversky_options(alpha, beta, gamma)
     return _overlap(
         "tversky", as_loss, pred, target, squared=False, weights=(alpha, beta), exponent=1 / gamma, **options
     )

@@ -134,19 +134,21 @@ def _narrow() -> bool:
     return _layout.get() == "narrow"
 
 
-def _new_figure(panels: int = 1) -> tuple[Figure, Any]:
-    """A figure with ``panels`` axes: side by side (wide layout) or stacked (narrow)."""
+def _new_figure(panels: int = 1, *, legend_rows: int = 0) -> tuple[Figure, Any]:
+    """A figure with ``panels`` axes: side by side (wide layout) or stacked (narrow), the narrow one
+    taller by ``legend_rows`` lines of a legend set under it."""
     if _narrow():
-        fig = Figure(figsize=(NARROW_WIDTH, NARROW_PANEL_HEIGHT * panels), layout="constrained")
+        height = NARROW_PANEL_HEIGHT * panels + 0.22 * legend_rows
+        fig = Figure(figsize=(NARROW_WIDTH, height), layout="constrained")
         return fig, fig.subplots(panels, 1)
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     return fig, fig.subplots(1, panels)
 
 
-def _legend_beside(fig: Figure, ax: Any, **kwargs: Any) -> None:
-    """The axes' legend right of the plot (wide layout) or under the figure in two columns (narrow)."""
+def _legend_beside(fig: Figure, ax: Any, *, narrow_columns: int = 2, **kwargs: Any) -> None:
+    """The axes' legend right of the plot (wide layout) or under the figure in columns (narrow)."""
     if _narrow():
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, **kwargs)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=narrow_columns, **kwargs)
     else:
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), **kwargs)
 
@@ -660,7 +662,7 @@ def tversky_error_sweep(alpha: float, beta: float) -> tuple[np.ndarray, np.ndarr
 
 def fig_tversky_errors(theme: str) -> Figure:
     """Tversky loss against the number of missed (FN) or spurious (FP) pixels, for several (alpha, beta)."""
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(legend_rows=2 * len(TVERSKY_WEIGHTS))
     for alpha, beta in TVERSKY_WEIGHTS:
         k, missed, spurious = tversky_error_sweep(alpha, beta)
         (line,) = ax.plot(k, missed, label=f"α = {alpha:g}, β = {beta:g}: k missed")
@@ -674,7 +676,7 @@ def fig_tversky_errors(theme: str) -> Figure:
         )
     )
     ax.set_ylabel("Tversky loss  $1 - T$")
-    _legend_beside(fig, ax)
+    _legend_beside(fig, ax, narrow_columns=1)
     return fig
 
 
@@ -757,6 +759,27 @@ def _widen_font_families(svg: bytes) -> bytes:
     return _MATHTEXT_FAMILY.sub(lambda m: b"font-family: '" + m.group(1) + b"', " + _FALLBACK_FAMILIES, svg)
 
 
+def _check_inside(fig: Figure) -> None:
+    """Raise FigureRenderError if a legend, an axis label or a title reaches outside the figure
+    (the SVG is not cropped to its content, so it would be cut off)."""
+    parts = [("legend", legend) for legend in fig.legends]
+    for ax in fig.axes:
+        parts += [("legend", ax.get_legend())] if ax.get_legend() is not None else []
+        parts += [("x label", ax.xaxis.label), ("y label", ax.yaxis.label), ("title", ax.title)]
+    if fig._suptitle is not None:
+        parts.append(("title", fig._suptitle))
+    bounds = fig.bbox
+    for what, artist in parts:
+        if not artist.get_visible() or (hasattr(artist, "get_text") and not artist.get_text()):
+            continue
+        box = artist.get_window_extent()
+        if box.x0 < bounds.x0 - 1 or box.x1 > bounds.x1 + 1 or box.y0 < bounds.y0 - 1 or box.y1 > bounds.y1 + 1:
+            raise FigureRenderError(
+                f"the {what} spans x {box.x0:.0f}..{box.x1:.0f}, y {box.y0:.0f}..{box.y1:.0f} px in a "
+                f"{bounds.width:.0f} x {bounds.height:.0f} px figure: it would be cut off"
+            )
+
+
 def render_svg(name: str, theme: str, layout: str = "wide") -> bytes:
     """One figure in one theme and layout as SVG bytes (deterministic: no date, fixed ids)."""
     builder = FIGURES[name]
@@ -768,6 +791,7 @@ def render_svg(name: str, theme: str, layout: str = "wide") -> bytes:
             fig = builder(theme)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="svg", transparent=True, metadata={"Date": None})
+            _check_inside(fig)
     except FigureCheckError as error:
         raise FigureCheckError(f"figure {name!r} ({theme}): {error}") from error
     except Exception as error:

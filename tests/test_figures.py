@@ -162,3 +162,18 @@ def test_the_extension_stops_on_an_unknown_figure_or_a_failed_check(monkeypatch)
     monkeypatch.setattr(segref, "binary_focal_loss", lambda *args, **kwargs: original(*args, **kwargs) * 1.1)
     with pytest.raises(SiteCheckError, match="figure 'focal-gamma' .dark.: .*gamma=0"):
         markdown.Markdown(extensions=["sitebuild.figure_embed"]).convert("![x](figures/focal-gamma-dark.svg)\n")
+
+
+def test_a_legend_or_label_outside_the_figure_stops_the_build():
+    """The SVG is not cropped to its content: a legend wider than the figure would be cut off."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2.0, 1.5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], label="a label far too long for a figure only two inches wide, set under it")
+    fig.legend(loc="outside lower center", ncols=1)
+    fig.savefig(__import__("io").BytesIO(), format="svg")
+    with pytest.raises(figures.FigureRenderError, match="legend spans .* it would be cut off"):
+        figures._check_inside(fig)
+    fig.legends.clear()
+    figures._check_inside(fig)  # without it, the figure fits

@@ -332,3 +332,12 @@ def test_tversky_gradient_at_a_perfect_prediction_keeps_the_false_positive_term(
     g = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]], dtype=torch.float64)
     segref.tversky_loss(p, g, from_logits=False, multilabel=True, alpha=0.3, beta=0.7).backward()
     torch.testing.assert_close(p.grad, torch.tensor([[[-0.35, -0.35, 0.15, 0.15]]], dtype=torch.float64))
+
+
+def test_tversky_refuses_two_zero_weights_where_written():
+    with pytest.raises(ValueError, match="alpha and beta are both 0"):
+        segref.tversky_loss(torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True, alpha=0.0, beta=0.0)
+    with pytest.raises(ValueError, match="gamma must be a finite number in \\(0, inf\\), got 0"):
+        segref.nn.FocalTverskyLoss(from_logits=True, gamma=0.0)
+    with pytest.raises(TypeError, match="alpha must be a real number, got None"):
+        segref.nn.TverskyLoss(from_logits=True, alpha=None)

@@ -157,7 +157,7 @@ def overlap_options(draw, problem: Problem, name: str = "dice_loss") -> dict:
     options = {"smooth": draw(st.sampled_from([0.0, 1e-5, 1.0])), "per_image": draw(st.booleans())}
     if name in TVERSKY:
         options["alpha"] = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, 2.0]))
-        options["beta"] = draw(st.sampled_from([0.0, 0.5, 0.7, 1.0, 3.0]))
+        options["beta"] = draw(st.sampled_from([0.5, 0.7, 1.0, 3.0] + ([0.0] if options["alpha"] else [])))
     elif name == "generalized_dice_loss":
         options["weighting"] = draw(st.sampled_from(["square", "simple", "uniform"]))
         options["absent_classes"] = draw(st.sampled_from(["max", "epsilon"]))
@@ -411,6 +411,20 @@ def test_generalized_dice_special_cases(problem, per_image):
             ).reshape(-1)
             want = np.where(mass > 0, dice, dice if absent == "epsilon" else 0.0)
             np.testing.assert_allclose(one, want, rtol=1e-9, atol=1e-12)
+
+
+@given(problems(forms=("one-hot", "soft", "multilabel"), dtypes=("float64",), logits=(False,)), st.booleans())
+def test_tversky_alpha_weighs_false_positives_and_beta_false_negatives(problem, per_image):
+    """alpha = 1, beta = 0 gives I / (I + FP) = I / P, the soft precision; alpha = 0, beta = 1 gives
+    I / (I + FN) = I / G, the soft recall (computed here with NumPy)."""
+    p, g = problem.pred64, problem.target64
+    axes = tuple(range(2, p.ndim)) if per_image else (0,) + tuple(range(2, p.ndim))
+    intersection, pred_sum, target_sum = (np.sum(a, axis=axes) for a in (p * g, p, g))
+    options = {"from_logits": False, "multilabel": problem.form == "multilabel", "per_image": per_image}
+    for (alpha, beta), size in (((1.0, 0.0), pred_sum), ((0.0, 1.0), target_sum)):
+        got = as64(segref.tversky_index(p, g, alpha=alpha, beta=beta, reduction="none", **options))
+        want = np.where(size > 0, intersection / np.where(size > 0, size, 1.0), 1.0)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
 @given(problems(forms=("multilabel", "soft"), dtypes=("float64",), logits=(False,)), st.booleans())

@@ -811,7 +811,7 @@ JACCARD_ROWS = [
         segref_fn=lambda c: segref.jaccard_loss(pooled(c.probs), pooled(c.one_hot), from_logits=False, multilabel=True),
         **FLOAT32,
         note="The default axis=None pools every element of the batch, classes included. Keras computes in float32.",
-        source=src("losses/losses.py", 1377, 1442),
+        source=src("losses/losses.py", 1377, 1441),
     ),
     Row(
         loss="jaccard",
@@ -1211,7 +1211,7 @@ TVERSKY_ROWS = [
         framework_default=True,
         note="The defaults alpha = beta = 0.5 (the Dice loss) and axis=None: one Tversky index over every "
         "element of the batch, classes included. Keras computes in float32.",
-        source=src("losses/losses.py", 1377, 1442),
+        source=src("losses/losses.py", 1377, 1441),
     ),
 ]
 

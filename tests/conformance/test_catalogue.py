@@ -8,6 +8,7 @@ the page without an entry here, or an entry whose function is missing, fails.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.conformance
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "catalogue.md"
 
-#: catalogue row (its first cell, up to the first "(" or "]") -> framework name on the page -> (module, attribute)
+#: catalogue row (its first cell, up to the first "(" or "]") -> framework name on the page ->
+#: (module, attribute) or (module, attribute, parameter) where the loss is a parameter of a more general one
 OFFERED: dict[str, dict[str, tuple[str, str]]] = {
     "Binary cross-entropy": {
         "PyTorch": ("torch.nn.functional", "binary_cross_entropy_with_logits"),
@@ -44,6 +46,7 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
     "TopK cross-entropy": {"nnU-Net": ("nnunetv2.training.loss.robust_ce_loss", "TopKLoss")},
     "PolyLoss, Poly-1": {"optax": ("optax.losses", "poly_loss_cross_entropy")},
     "Class-frequency weights": {},
+    "Neighbour-aware calibration, NACL": {"MONAI": ("monai.losses", "NACLLoss")},
     "Dice": {
         "Keras": ("keras.losses", "Dice"),
         "MONAI": ("monai.losses", "DiceLoss"),
@@ -52,14 +55,22 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
         "optax": ("optax.losses", "dice_loss"),
         "nnU-Net": ("nnunetv2.training.loss.dice", "SoftDiceLoss"),
     },
-    "Jaccard": {"MONAI": ("monai.losses", "DiceLoss"), "SMP": ("smp.losses", "JaccardLoss")},
+    "Jaccard": {
+        "MONAI": ("monai.losses", "DiceLoss", "jaccard"),
+        "SMP": ("smp.losses", "JaccardLoss"),
+        "optax": ("optax.losses", "dice_loss", "beta"),
+    },
     "Tversky": {
         "Keras": ("keras.losses", "Tversky"),
         "MONAI": ("monai.losses", "TverskyLoss"),
         "SMP": ("smp.losses", "TverskyLoss"),
         "kornia": ("kornia.losses", "tversky_loss"),
+        "optax": ("optax.losses", "dice_loss", "alpha"),
     },
-    "Focal Tversky": {"SMP": ("smp.losses", "TverskyLoss")},
+    "Focal Tversky": {
+        "SMP": ("smp.losses", "TverskyLoss", "gamma"),
+        "MONAI": ("monai.losses.unified_focal_loss", "AsymmetricFocalTverskyLoss"),
+    },
     "Generalised Dice": {
         "MONAI": ("monai.losses", "GeneralizedDiceLoss"),
         "optax": ("optax.losses", "multiclass_generalized_dice_loss"),
@@ -84,6 +95,7 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
         "nnU-Net": ("nnunetv2.training.loss.compound_losses", "DC_and_CE_loss"),
     },
     "Dice + focal": {"MONAI": ("monai.losses", "DiceFocalLoss")},
+    "Generalised Dice + focal": {"MONAI": ("monai.losses", "GeneralizedDiceFocalLoss")},
     "Dice + TopK": {"nnU-Net": ("nnunetv2.training.loss.compound_losses", "DC_and_topk_loss")},
     "Combo": {},
     "Exponential logarithmic": {},
@@ -120,5 +132,8 @@ def test_every_catalogue_row_is_listed_here():
 @pytest.mark.parametrize("loss", list(OFFERED))
 def test_each_framework_named_offers_the_loss(loss):
     assert _rows()[loss] == set(OFFERED[loss]), f"{loss}: the page names {_rows()[loss]}"
-    for framework, (module, attribute) in OFFERED[loss].items():
-        assert callable(_lookup(module, attribute)), f"{loss}: {framework} has no {module}.{attribute}"
+    for framework, (module, attribute, *parameter) in OFFERED[loss].items():
+        found = _lookup(module, attribute)
+        assert callable(found), f"{loss}: {framework} has no {module}.{attribute}"
+        if parameter:
+            assert parameter[0] in inspect.signature(found).parameters, f"{loss}: {module}.{attribute}({parameter[0]}=)"
