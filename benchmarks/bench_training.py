@@ -5,8 +5,8 @@ measured in this process against baselines measured in the same run:
 
 - the floor: PyTorch's fused ``F.cross_entropy`` (for every softmax loss) and
   ``F.binary_cross_entropy_with_logits`` (for BCE);
-- MONAI (``DiceLoss``, ``DiceCELoss``, ``FocalLoss``, ``TverskyLoss`` with ``to_onehot_y`` and
-  softmax), kornia (``dice_loss`` and ``tversky_loss``, 2D only; ``focal_loss``), SMP's
+- MONAI (``DiceLoss``, ``DiceCELoss``, ``FocalLoss``, ``TverskyLoss``, ``GeneralizedDiceLoss`` with
+  ``to_onehot_y`` and softmax), kornia (``dice_loss`` and ``tversky_loss``, 2D only; ``focal_loss``), SMP's
   ``DiceLoss("multiclass")`` and ``TverskyLoss("multiclass")`` (with ``gamma`` for focal Tversky);
 - nnU-Net's Dice+CE: its algorithm re-stated here (nnU-Net itself is not imported,
   see ``nnunet_style_dice_ce``).
@@ -76,7 +76,7 @@ QUICK_CASES = ("2D C=21", "3D C=8 64³")
 @dataclass(frozen=True)
 class Implementation:
     name: str
-    loss: str  # the family: CE, BCE, Dice, Dice+CE, focal, Tversky, focal Tversky
+    loss: str  # the family: CE, BCE, Dice, Dice+CE, focal, Tversky, focal Tversky, generalized Dice
     build: Callable[[], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]
     binary: bool = False  # inputs (N, 1, *spatial) logits and float targets
     floor: bool = False
@@ -180,6 +180,14 @@ IMPLEMENTATIONS = [
     ),
     Implementation(
         "segref focal Tversky", "focal Tversky", lambda: partial(segref.focal_tversky_loss, from_logits=True)
+    ),
+    Implementation(
+        "segref generalized Dice", "generalized Dice", lambda: partial(segref.generalized_dice_loss, from_logits=True)
+    ),
+    Implementation(
+        "MONAI GeneralizedDiceLoss",
+        "generalized Dice",
+        lambda: _monai("GeneralizedDiceLoss", to_onehot_y=True, softmax=True),
     ),
     Implementation(
         "SMP TverskyLoss(gamma=0.75)",

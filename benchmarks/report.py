@@ -12,7 +12,7 @@ from pathlib import Path
 
 FLOORS = {"BCE": "F.binary_cross_entropy_with_logits"}
 DEFAULT_FLOOR = "F.cross_entropy"
-FAMILIES = ("CE", "BCE", "Dice", "Dice+CE", "focal", "Tversky", "focal Tversky")
+FAMILIES = ("CE", "BCE", "Dice", "Dice+CE", "focal", "Tversky", "focal Tversky", "generalized Dice")
 
 
 _FAMILY: dict[str, str] = {}

@@ -24,6 +24,7 @@ SEGREF_DEFAULTS: dict[str, str] = {
     "focal": "segref.focal_loss(z, y, from_logits=True)",
     "dice-ce": "segref.dice_ce_loss(z, y, from_logits=True)",
     "tversky": "segref.tversky_loss(z, y, from_logits=True)",
+    "generalized-dice": "segref.generalized_dice_loss(z, y, from_logits=True)",
     "metrics": "segref.dice_score(z.argmax(1), y, num_classes=C)",
 }
 
@@ -41,6 +42,7 @@ def segref_default_value(loss: str, case: model.Case) -> float:
         "focal": lambda: segref.focal_loss(z, y, from_logits=True),
         "dice-ce": lambda: segref.dice_ce_loss(z, y, from_logits=True),
         "tversky": lambda: segref.tversky_loss(z, y, from_logits=True),
+        "generalized-dice": lambda: segref.generalized_dice_loss(z, y, from_logits=True),
         "metrics": lambda: segref.dice_score(z.argmax(1), y, num_classes=case.num_classes),
     }
     return float(model.as_array(values[loss]()))

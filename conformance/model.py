@@ -31,6 +31,7 @@ LOSSES: dict[str, str] = {
     "focal": "Focal loss",
     "dice-ce": "Dice + cross-entropy",
     "tversky": "Tversky and focal Tversky losses",
+    "generalized-dice": "Generalised Dice loss",
     "metrics": "Hard Dice and IoU metrics",
 }
 

@@ -150,7 +150,7 @@ def _legend_beside(fig: Figure, ax: Any, *, narrow_columns: int = 2, **kwargs: A
     if _narrow():
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=narrow_columns, **kwargs)
     else:
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), **kwargs)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", **kwargs)
 
 
 def _by_layout(wide: str, narrow: str) -> str:
@@ -718,6 +718,55 @@ def fig_focal_tversky(theme: str) -> Figure:
     return fig
 
 
+# generalized-dice: one image of 1000 pixels, background 880, a large object 100, a small one 20.
+GD_SIZES = (880, 100, 20)
+
+
+def generalized_dice_sweep() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Losses of a hard prediction that is right everywhere except k of the small object's pixels,
+    predicted as background (k = 0..20): the mean Dice loss and the generalised Dice loss per weighting."""
+    background, large, small = GD_SIZES
+    labels = np.repeat([0, 1, 2], GD_SIZES)
+    k = np.arange(small + 1)
+    predicted = np.repeat(labels[None], len(k), axis=0)
+    first_small = background + large
+    for row, missed in enumerate(k):
+        predicted[row, first_small : first_small + missed] = 0
+    pred = torch.from_numpy(np.moveaxis(np.eye(3)[predicted], -1, 1))  # (K, 3, 1000) one-hot
+    target = torch.from_numpy(np.repeat(labels[None], len(k), axis=0))
+    curves = {"mean Dice loss": segref.dice_loss(pred, target, from_logits=False, reduction="none").mean(1).numpy()}
+    for weighting in ("square", "simple", "uniform"):
+        curves[f"generalised Dice, {weighting}"] = segref.generalized_dice_loss(
+            pred, target, from_logits=False, weighting=weighting, reduction="none"
+        ).numpy()
+    # By hand, the small object missed entirely: w = 1/G^2, I = (880, 100, 0), P + G = (1780, 200, 20).
+    w = 1 / np.array(GD_SIZES, dtype=np.float64) ** 2
+    want = 1 - 2 * (w * [880, 100, 0]).sum() / (w * [1780, 200, 20]).sum()
+    if abs(curves["generalised Dice, square"][-1] - want) > 1e-12:
+        raise FigureCheckError(f"generalized_dice_loss of the missed small object is not {want:.6f}")
+    return k, curves
+
+
+def fig_generalized_dice(theme: str) -> Figure:
+    """Mean Dice loss and generalised Dice loss as a small object is missed pixel by pixel."""
+    k, curves = generalized_dice_sweep()
+    fig, ax = _new_figure(legend_rows=len(curves))
+    for (name, values), style_ in zip(curves.items(), ("-", "-", "--", ":"), strict=True):
+        ax.plot(k, values, style_, label=name)
+    ax.set_xlim(0, GD_SIZES[2])
+    ax.set_xticks(range(0, GD_SIZES[2] + 1, 5))
+    ax.set_ylim(-0.01, 0.75)
+    ax.set_xlabel(
+        _by_layout(
+            f"pixels of the {GD_SIZES[2]}-pixel object missed",
+            f"pixels of the {GD_SIZES[2]}-pixel\nobject missed",
+        )
+    )
+    ax.set_ylabel("loss")
+    _legend_beside(fig, ax, narrow_columns=1)
+    return fig
+
+
 FIGURES: dict[str, Callable[[str], Figure]] = {
     "bce": fig_bce,
     "bce-label-smoothing": fig_bce_label_smoothing,
@@ -731,6 +780,7 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "mask-example": fig_mask_example,
     "tversky-errors": fig_tversky_errors,
     "focal-tversky": fig_focal_tversky,
+    "generalized-dice": fig_generalized_dice,
 }
 
 

@@ -80,6 +80,20 @@ def test_a_changed_tversky_implementation_fails_the_page(monkeypatch, change):
     assert any("disagrees" in failure for failure in result.failures), result.failures
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("numerator = 2 * xp.sum(weights * intersection", "numerator = 1.9 * xp.sum(weights * intersection"),
+        ('power = {"square": 2, "simple": 1', 'power = {"square": 1, "simple": 1'),
+        ("xp.max(weights, axis=-1, keepdims=True)", "xp.min(weights, axis=-1, keepdims=True)"),
+    ],
+)
+def test_a_changed_generalized_dice_implementation_fails_the_page(monkeypatch, change):
+    monkeypatch.setattr(segref, "generalized_dice_loss", _mutated_overlap(*change).generalized_dice_loss)
+    result = _run("losses/generalized-dice.md")
+    assert any("disagrees" in failure for failure in result.failures), result.failures
+
+
 def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
     original = segref.binary_cross_entropy
     monkeypatch.setattr(segref, "binary_cross_entropy", lambda *a, **k: -original(*a, **k))
@@ -229,6 +243,13 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
         (
             "losses/tversky.md",
             ("denominator = tp + alpha * fp.clamp_min(0)", "denominator = tp + beta * fp.clamp_min(0)"),
+        ),
+        (
+            "losses/generalized-dice.md",
+            (
+                "weights = torch.where(present, weights, weights.amax(-1, keepdim=True))",
+                "weights = torch.where(present, weights, weights.amin(-1, keepdim=True))",
+            ),
         ),
     ],
 )

@@ -437,4 +437,5 @@ NOT_PROVIDED = {
     "jaccard": "no Jaccard or Tversky loss in tf_keras, only hard IoU metrics",
     "dice-ce": "no Dice loss in tf_keras to add to its cross-entropy",
     "tversky": "no Tversky loss in tf_keras (keras.losses.Tversky came with Keras 3)",
+    "generalized-dice": "no generalised Dice loss in tf_keras",
 }

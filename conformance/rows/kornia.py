@@ -411,4 +411,5 @@ NOT_PROVIDED = {
     "categorical-cross-entropy": "no cross-entropy loss in kornia.losses "
     "(focal_loss with gamma=0 gives it divided by C)",
     "dice-ce": "no combined Dice + cross-entropy loss in kornia.losses",
+    "generalized-dice": "no generalised Dice loss in kornia.losses",
 }

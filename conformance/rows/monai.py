@@ -1044,6 +1044,93 @@ TVERSKY_ROWS = [
     ),
 ]
 
-ROWS = CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + METRIC_ROWS
+GD_SRC = source("losses/dice.py", 327, 487)
+GD_WEIGHTS = "The weights 1 / G^2 are computed in float32 (ground_o.float()): agreement to float32 rounding."
+
+GENERALIZED_DICE_ROWS = [
+    Row(
+        loss="generalized-dice",
+        framework="monai",
+        setting="defaults (probabilities, one-hot)",
+        framework_call="GeneralizedDiceLoss()(p, y_1h)",
+        segref_call="segref.generalized_dice_loss(p, y, from_logits=False, smooth=1e-5)",
+        framework_fn=lambda c: loss("GeneralizedDiceLoss")(t(c.probs), t(c.one_hot)),
+        segref_fn=lambda c: segref.generalized_dice_loss(c.probs, c.labels, from_logits=False, smooth=1e-5),
+        rtol=1e-6,
+        framework_default=True,
+        note="w_type='square', one loss per image (batch=False), background included, smooth_nr = smooth_dr = 1e-5, "
+        "no activation. A class absent from an image's target gets the largest weight of that image's other "
+        "classes, as segref's absent_classes='max'. " + GD_WEIGHTS,
+        source=GD_SRC,
+    ),
+    Row(
+        loss="generalized-dice",
+        framework="monai",
+        setting="softmax, no smoothing",
+        framework_call="GeneralizedDiceLoss(softmax=True, to_onehot_y=True, smooth_nr=0, smooth_dr=0)(z, y[:, None])",
+        segref_call="segref.generalized_dice_loss(z, y, from_logits=True)",
+        framework_fn=lambda c: loss("GeneralizedDiceLoss", **SOFTMAX, smooth_nr=0.0, smooth_dr=0.0)(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.generalized_dice_loss(c.logits, c.labels, from_logits=True),
+        rtol=1e-6,
+        segref_default=True,
+        note=GD_WEIGHTS,
+        source=GD_SRC,
+    ),
+    Row(
+        loss="generalized-dice",
+        framework="monai",
+        setting="batch, no background",
+        framework_call="GeneralizedDiceLoss(softmax=True, to_onehot_y=True, include_background=False, "
+        "batch=True)(z, y[:, None])",
+        segref_call="segref.generalized_dice_loss(z, y, from_logits=True, smooth=1e-5, include_background=False, "
+        "per_image=False)",
+        framework_fn=lambda c: loss("GeneralizedDiceLoss", **SOFTMAX, include_background=False, batch=True)(
+            t(c.logits), y1(c)
+        ),
+        segref_fn=lambda c: segref.generalized_dice_loss(
+            c.logits, c.labels, from_logits=True, smooth=1e-5, include_background=False, per_image=False
+        ),
+        rtol=1e-6,
+        note="batch=True sums over the batch before weighting and dividing: one loss. " + GD_WEIGHTS,
+        source=GD_SRC,
+    ),
+    *[
+        Row(
+            loss="generalized-dice",
+            framework="monai",
+            setting=f"w_type={w_type!r}",
+            framework_call=f"GeneralizedDiceLoss(softmax=True, to_onehot_y=True, w_type={w_type!r})(z, y[:, None])",
+            segref_call=f"segref.generalized_dice_loss(z, y, from_logits=True, smooth=1e-5, weighting={w_type!r})",
+            framework_fn=lambda c, w_type=w_type: loss("GeneralizedDiceLoss", **SOFTMAX, w_type=w_type)(
+                t(c.logits), y1(c)
+            ),
+            segref_fn=lambda c, w_type=w_type: segref.generalized_dice_loss(
+                c.logits, c.labels, from_logits=True, smooth=1e-5, weighting=w_type
+            ),
+            rtol=1e-6,
+            note="w = 1 / G ('simple') or 1 ('uniform': one Dice of all classes pooled). " + GD_WEIGHTS,
+            source=GD_SRC,
+        )
+        for w_type in ("simple", "uniform")
+    ],
+    Row(
+        loss="generalized-dice",
+        framework="monai",
+        setting="sigmoid (multi-label)",
+        framework_call="GeneralizedDiceLoss(sigmoid=True)(z, y)",
+        segref_call="segref.generalized_dice_loss(z, y, from_logits=True, multilabel=True, smooth=1e-5)",
+        framework_fn=lambda c: loss("GeneralizedDiceLoss", sigmoid=True)(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: segref.generalized_dice_loss(
+            c.logits, c.targets, from_logits=True, multilabel=True, smooth=1e-5
+        ),
+        rtol=1e-6,
+        note="y holds independent 0/1 maps, one per channel. " + GD_WEIGHTS,
+        source=GD_SRC,
+    ),
+]
+
+ROWS = (
+    CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + GENERALIZED_DICE_ROWS + METRIC_ROWS
+)
 
 NOT_PROVIDED: dict[str, str] = {}

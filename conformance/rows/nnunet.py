@@ -438,6 +438,7 @@ NOT_PROVIDED = {
     "jaccard": "no Jaccard (IoU) loss",
     "focal": "no focal loss",
     "tversky": "no Tversky loss",
+    "generalized-dice": "no generalised Dice loss",
     "metrics": "no metric on arrays: Dice and IoU are computed per case from saved files by "
     "nnunetv2.evaluation (not run here; it needs batchgenerators and SimpleITK)",
 }

@@ -343,27 +343,6 @@ DICE_ROWS = [
         "that sum to 1 along the class axis'.",
         source=src("_segmentation.py", 263, 292),
     ),
-    Row(
-        loss="dice",
-        framework="optax",
-        setting="multiclass_generalized_dice_loss",
-        framework_call="optax.losses.multiclass_generalized_dice_loss(z_last, y_1h_last)",
-        segref_call="(segref.dice_loss(z, y, from_logits=True, smooth=2.0, reduction='none') * w_gd).mean()",
-        framework_fn=lambda c: ox().losses.multiclass_generalized_dice_loss(last(c.logits), last(c.one_hot)),
-        segref_fn=lambda c: (
-            segref.dice_loss(c.logits, c.labels, from_logits=True, smooth=2.0, reduction="none")
-            * generalized_dice_weights(c)
-        ).mean(),
-        defect="The docstring calls it the Generalized Dice Loss of Sudre et al. (2017), 1 - 2 sum_c w_c I_c / "
-        "sum_c w_c (P_c + G_c); the code takes a weighted mean of per-image, per-class Dice losses instead "
-        "(_segmentation.py L241-L260). Minimal example (optax 0.2.8, one image, 4 pixels, labels [0, 0, 0, 1], "
-        "foreground probabilities [0.1, 0.2, 0.3, 0.6], apply_softmax=False, smooth=0): optax gives 0.426332, "
-        "Sudre's formula 0.390625.",
-        note="w_gd = 1 / (f^2 + 1e-7) scaled to sum to C, f the class's pixel count over the whole batch. A "
-        "class absent from the batch gets almost all the weight (about C, the others about 0), so the loss "
-        "becomes that class's Dice loss alone (the 1-image cases with an absent class).",
-        source=src("_segmentation.py", 208, 260),
-    ),
 ]
 
 JACCARD_ROWS = [
@@ -418,6 +397,33 @@ DICE_CE_ROWS = [
     ),
 ]
 
+GENERALIZED_DICE_ROWS = [
+    Row(
+        loss="generalized-dice",
+        framework="optax",
+        setting="multiclass_generalized_dice_loss",
+        framework_call="optax.losses.multiclass_generalized_dice_loss(z_last, y_1h_last)",
+        segref_call="(segref.dice_loss(z, y, from_logits=True, smooth=2.0, reduction='none') * w_gd).mean()",
+        framework_fn=lambda c: ox().losses.multiclass_generalized_dice_loss(last(c.logits), last(c.one_hot)),
+        segref_fn=lambda c: (
+            segref.dice_loss(c.logits, c.labels, from_logits=True, smooth=2.0, reduction="none")
+            * generalized_dice_weights(c)
+        ).mean(),
+        differs="optax's generalised Dice is a weighted mean of per-class Dice losses, not Sudre et al.'s ratio of "
+        "weighted sums; no setting of segref.generalized_dice_loss gives it, and the weighted mean of segref's "
+        "Dice losses shown does.",
+        defect="The docstring calls it the Generalized Dice Loss of Sudre et al. (2017), 1 - 2 sum_c w_c I_c / "
+        "sum_c w_c (P_c + G_c); the code takes a weighted mean of per-image, per-class Dice losses instead "
+        "(_segmentation.py L241-L260). Minimal example (optax 0.2.8, one image, 4 pixels, labels [0, 0, 0, 1], "
+        "foreground probabilities [0.1, 0.2, 0.3, 0.6], apply_softmax=False, smooth=0): optax gives 0.426332, "
+        "Sudre's formula 0.390625.",
+        note="w_gd = 1 / (f^2 + 1e-7) scaled to sum to C, f the class's pixel count over the whole batch. A "
+        "class absent from the batch gets almost all the weight (about C, the others about 0), so the loss "
+        "becomes that class's Dice loss alone (the 1-image cases with an absent class).",
+        source=src("_segmentation.py", 208, 260),
+    ),
+]
+
 TVERSKY_ROWS = [
     Row(
         loss="tversky",
@@ -452,7 +458,7 @@ TVERSKY_ROWS = [
     ),
 ]
 
-ROWS = BCE_ROWS + CE_ROWS + FOCAL_ROWS + DICE_ROWS + JACCARD_ROWS + DICE_CE_ROWS + TVERSKY_ROWS
+ROWS = BCE_ROWS + CE_ROWS + FOCAL_ROWS + DICE_ROWS + JACCARD_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + GENERALIZED_DICE_ROWS
 
 NOT_PROVIDED = {
     "metrics": "no hard Dice or IoU metrics in optax (an optimisation library)",

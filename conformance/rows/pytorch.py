@@ -192,5 +192,6 @@ NOT_PROVIDED = {
     "focal": "no focal loss in torch.nn (torchvision.ops.sigmoid_focal_loss is torchvision's)",
     "dice-ce": "no Dice loss in torch.nn",
     "tversky": "no Tversky loss in torch.nn",
+    "generalized-dice": "no generalised Dice loss in torch.nn",
     "metrics": "no segmentation metrics in torch",
 }

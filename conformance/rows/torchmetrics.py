@@ -25,6 +25,12 @@ JACCARD = f"{SOURCE}functional/classification/jaccard.py#L38-L97"
 F1 = f"{SOURCE}functional/classification/f_beta.py#L37-L58"
 
 
+def _functional():
+    import torchmetrics.functional.segmentation
+
+    return torchmetrics.functional.segmentation
+
+
 def segmentation():
     import torchmetrics.segmentation
 
@@ -326,7 +332,90 @@ IOU_ROWS = [
     ),
 ]
 
-ROWS = DICE_ROWS + IOU_ROWS
+GENERALIZED_DICE = f"{SOURCE}functional/segmentation/generalized_dice.py#L48-L93"
+
+
+def hard_one_hot(case: Case) -> np.ndarray:
+    """The one-hot map of the predicted labels z.argmax(1), ``(N, C, *spatial)``."""
+    classes = np.arange(case.num_classes).reshape((1, -1) + (1,) * (case.labels.ndim - 1))
+    return (pred_labels(case)[:, None] == classes).astype(np.float64)
+
+
+def every_class_in_every_image() -> list[Case]:
+    """The cases whose every image holds every class in its labels (no infinite weight)."""
+    from ..model import cases
+
+    return [c for c in cases() if all(len(np.unique(labels)) == c.num_classes for labels in c.labels)]
+
+
+def transposed_max_score(case: Case) -> np.ndarray:
+    """torchmetrics 1.9.0's generalised Dice score per image, re-stated in NumPy: weights 1 / G^2 per
+    (image, class); an infinite one (class absent from the image's target) replaced by
+    ``max_over_images(w).repeat(N, 1).T.flatten()`` read at the same flat position, which for N > 1
+    is the maximum of another class, chosen by the transposition, not the image's own."""
+    g, p = case.one_hot, hard_one_hot(case)
+    axes = tuple(range(2, g.ndim))
+    intersection, size = (p * g).sum(axes), p.sum(axes) + g.sum(axes)
+    target_sum = g.sum(axes)
+    with np.errstate(divide="ignore"):
+        weights = 1.0 / target_sum**2
+    infinite = np.isinf(weights).reshape(-1)
+    flat = weights.reshape(-1).copy()
+    flat[infinite] = 0.0
+    n, c = weights.shape
+    largest = np.tile(flat.reshape(n, c).max(axis=0), (n, 1)).T.reshape(-1)
+    flat[infinite] = largest[infinite]
+    weights = flat.reshape(n, c)
+    return (2 * intersection * weights).sum(1) / (size * weights).sum(1)
+
+
+GENERALIZED_DICE_ROWS = [
+    Row(
+        loss="generalized-dice",
+        framework="torchmetrics",
+        setting="generalized_dice_score, every class present",
+        framework_call='generalized_dice_score(z.argmax(1), y, num_classes=C, input_format="index")',
+        segref_call='1 - segref.generalized_dice_loss(one_hot(z.argmax(1)), y, from_logits=False, reduction="none")',
+        framework_fn=lambda c: _functional().generalized_dice_score(
+            t(pred_labels(c)), t(c.labels), num_classes=c.num_classes, input_format="index"
+        ),
+        segref_fn=lambda c: (
+            1 - segref.generalized_dice_loss(hard_one_hot(c), c.labels, from_logits=False, reduction="none")
+        ),
+        rtol=1e-6,
+        inputs=every_class_in_every_image,
+        framework_default=True,
+        note="A metric on hard labels: one score per image, weights 1 / G^2 (weight_type='square'), background "
+        "included. With every class in every image's target no weight is infinite and the two agree (torchmetrics "
+        "sums in float32).",
+        source=GENERALIZED_DICE,
+    ),
+    Row(
+        loss="generalized-dice",
+        framework="torchmetrics",
+        setting="generalized_dice_score, a class absent from an image",
+        framework_call='generalized_dice_score(z.argmax(1), y, num_classes=C, input_format="index")',
+        segref_call="transposed_max_score(case)",
+        framework_fn=lambda c: _functional().generalized_dice_score(
+            t(pred_labels(c)), t(c.labels), num_classes=c.num_classes, input_format="index"
+        ),
+        segref_fn=transposed_max_score,
+        rtol=1e-6,
+        inputs=lambda: [c for c in metric_cases() if c.name.endswith("-absent") and len(c.labels) > 1],
+        differs="An infinite weight (a class absent from an image's target) is replaced through a transposed "
+        "index (_generalized_dice_update L75-L81): the weight an image's absent class gets is the largest weight of "
+        "some class over the batch, not of its own image (MONAI and segref's absent_classes='max'), so one image's "
+        "score depends on the other images' targets.",
+        defect="The score of each image is documented per sample, but changes with the other images of the batch. "
+        "Minimal example (torchmetrics 1.9.0): p = [[0, 1, 1, 2], [0, 1, 2, 2]], C = 3; with y = [[0, 0, 1, 1], "
+        "[0, 1, 2, 2]] the first image scores 0.3636, with y = [[0, 0, 1, 1], [0, 0, 0, 2]] (only the second "
+        "image's target changed) 0.5000, and alone 0.5714.",
+        note="transposed_max_score re-states torchmetrics' rule in NumPy (conformance/rows/torchmetrics.py).",
+        source=GENERALIZED_DICE,
+    ),
+]
+
+ROWS = DICE_ROWS + IOU_ROWS + GENERALIZED_DICE_ROWS
 
 NOT_PROVIDED = {
     loss: "torchmetrics has metrics, no losses"

@@ -74,6 +74,7 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
     "Generalised Dice": {
         "MONAI": ("monai.losses", "GeneralizedDiceLoss"),
         "optax": ("optax.losses", "multiclass_generalized_dice_loss"),
+        "torchmetrics": ("torchmetrics.functional.segmentation", "generalized_dice_score"),
     },
     "Log-cosh Dice": {},
     "Sensitivity–specificity": {},
@@ -101,7 +102,7 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
     "Exponential logarithmic": {},
     "Unified focal": {"MONAI": ("monai.losses", "AsymmetricUnifiedFocalLoss")},
 }
-FRAMEWORK_NAMES = ("PyTorch", "Keras", "MONAI", "SMP", "kornia", "optax", "nnU-Net")
+FRAMEWORK_NAMES = ("PyTorch", "Keras", "MONAI", "SMP", "kornia", "optax", "nnU-Net", "torchmetrics")
 
 
 def _rows() -> dict[str, set[str]]:
