@@ -405,7 +405,10 @@ CHOICE_OPTIONS: dict[str, tuple[str, ...]] = {
 
 
 def check_choice(name: str, value: Any) -> str:
-    if not isinstance(value, str) or value not in CHOICE_OPTIONS[name]:
+    """One of ``CHOICE_OPTIONS[name]``: TypeError for a value that is not a string, ValueError for another string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {CHOICE_OPTIONS[name]}, got {value!r}")
+    if value not in CHOICE_OPTIONS[name]:
         raise ValueError(f"{name} must be one of {CHOICE_OPTIONS[name]}, got {value!r}")
     return value
 

@@ -963,6 +963,7 @@ def focal_tversky_loss(
 
 
 GD_EPSILON = 1e-10  # the boundary-loss authors' term: w_c = 1 / (G_c + 1e-10)^2
+GD_WEIGHT_CAP = 1e24  # the largest relative weight (an absent class under "epsilon")
 
 
 def generalized_dice_score(
@@ -976,18 +977,30 @@ def generalized_dice_score(
     smooth: float,
 ) -> AnyArray:
     """(2 sum_c w_c I_c + e) / (sum_c w_c (P_c + G_c) + e) over the last (class) axis; 1 where the
-    denominator is 0. The weights are taken relative to the row's smallest target mass, so that
-    1 / G^2 cannot overflow, and ``smooth`` is scaled by the same factor: the ratio is the formula's."""
+    denominator is 0.
+
+    The weights are taken relative to the smallest true volume of the row, so that 1 / G^2 cannot
+    overflow for a tiny soft G, and ``smooth`` is scaled by the same factor: the ratio is the
+    formula's. The reference is a class that is present, so that the scaled denominator is as large
+    as the present classes make it (were it an absent class's 1e-10, the denominator would fall below
+    the bound under which ``safe_divide`` bounds the gradient); only when no class is present is it
+    the absent classes' own mass. An absent class's relative weight under "epsilon", (G_ref / 1e-10)^k,
+    is capped at 1e24 (reached for G_ref above 1e2 pixels with square weights), so that a float32 sum
+    weighted by it stays finite: such a class dominates the loss either way."""
     power = {"square": 2, "simple": 1, "uniform": 0}[weighting]
     if power == 0:
         weights, scale = xp.ones_like(target_sum), 1.0
     else:
         mass = target_sum + GD_EPSILON if absent_classes == "epsilon" else target_sum
-        present = mass > 0
-        smallest = xp.min(xp.where(present, mass, xp.full_like(mass, float("inf"))), axis=-1, keepdims=True)
-        reference = xp.where(smallest < float("inf"), smallest, xp.ones_like(smallest))  # no class present: w = 0
-        relative = (reference / xp.where(present, mass, xp.ones_like(mass))) ** power
-        weights = xp.where(present, relative, xp.zeros_like(relative))
+        present, counted = target_sum > 0, mass > 0
+        anything = xp.any(present, axis=-1, keepdims=True)
+        candidates = xp.where(present | (~anything & counted), mass, xp.full_like(mass, float("inf")))
+        smallest = xp.min(candidates, axis=-1, keepdims=True)
+        reference = xp.where(smallest < float("inf"), smallest, xp.ones_like(smallest))  # nothing counted: w = 0
+        relative = (reference / xp.where(counted, mass, xp.ones_like(mass))) ** power
+        weights = xp.where(
+            counted, xp.minimum(relative, xp.full_like(relative, GD_WEIGHT_CAP)), xp.zeros_like(relative)
+        )
         if absent_classes == "max":  # NiftyNet and MONAI: an absent class gets the largest weight of its row
             weights = xp.where(present, weights, xp.max(weights, axis=-1, keepdims=True) * xp.ones_like(weights))
         scale = reference[..., 0] ** power
@@ -1031,7 +1044,8 @@ def generalized_dice_loss(
       ``absent_classes="max"`` (NiftyNet's and MONAI's rule) it gets the largest weight of the
       other classes of its image instead; with ``"epsilon"`` (the boundary-loss authors' code)
       every weight is $1/(G_{nc} + 10^{-10})^k$, so an absent class dominates and any mass
-      predicted for it costs nearly the whole loss;
+      predicted for it costs nearly the whole loss (its weight relative to the smallest present
+      class is capped at $10^{24}$, so that float32 sums stay finite);
     - $\epsilon$ is ``smooth``.
 
     When the denominator is 0 (nothing predicted and nothing there in every class, or no

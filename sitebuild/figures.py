@@ -751,7 +751,7 @@ def fig_generalized_dice(theme: str) -> Figure:
     """Mean Dice loss and generalised Dice loss as a small object is missed pixel by pixel."""
     k, curves = generalized_dice_sweep()
     fig, ax = _new_figure(legend_rows=len(curves))
-    for (name, values), style_ in zip(curves.items(), ("-", "-", "--", ":"), strict=True):
+    for (name, values), style_ in zip(curves.items(), ("-.", "-", "--", ":"), strict=True):
         ax.plot(k, values, style_, label=name)
     ax.set_xlim(0, GD_SIZES[2])
     ax.set_xticks(range(0, GD_SIZES[2] + 1, 5))

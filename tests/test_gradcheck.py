@@ -56,7 +56,12 @@ TVERSKY_OPTIONS = [{}, {"alpha": 0.5, "beta": 0.5, "per_image": False}, {"includ
 for name, fn in [("tversky_loss", segref.tversky_loss), ("focal_tversky_loss", segref.focal_tversky_loss)]:
     for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], TVERSKY_OPTIONS):
         CASES.append((name, fn, form, options))
-GD_OPTIONS = [{}, {"weighting": "simple", "per_image": False}, {"absent_classes": "epsilon", "smooth": 1e-3}]
+GD_OPTIONS = [
+    {},
+    {"weighting": "simple", "per_image": False},
+    {"absent_classes": "epsilon", "smooth": 1e-3},
+    {"include_background": False, "weighting": "uniform"},
+]
 for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], GD_OPTIONS):
     CASES.append(("generalized_dice_loss", segref.generalized_dice_loss, form, options))
 for form, options in itertools.product(

@@ -341,3 +341,30 @@ def test_tversky_refuses_two_zero_weights_where_written():
         segref.nn.FocalTverskyLoss(from_logits=True, gamma=0.0)
     with pytest.raises(TypeError, match="alpha must be a real number, got None"):
         segref.nn.TverskyLoss(from_logits=True, alpha=None)
+
+
+@pytest.mark.parametrize("absent_classes", ["max", "epsilon"])
+def test_generalized_dice_float32_gradient_equals_float64(absent_classes):
+    """A class absent and not predicted (weight 1e20 with "epsilon") must not push the weighted
+    denominator below the bound where safe_divide's gradient stops being exact."""
+    p = torch.tensor([[[0.9, 0.8, 0.7, 0.4], [0.1, 0.2, 0.3, 0.6], [0.0, 0.0, 0.0, 0.0]]], dtype=torch.float64)
+    y = torch.tensor([[0, 0, 0, 1]])
+    grads = []
+    for dtype in (torch.float32, torch.float64):
+        pt = p.to(dtype).requires_grad_(True)
+        segref.generalized_dice_loss(pt, y, from_logits=False, absent_classes=absent_classes).backward()
+        grads.append(pt.grad.double())
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-5, atol=1e-7)
+    # by hand (the class 2 term is 0 with either rule): class 1's pixels, as on the page
+    torch.testing.assert_close(
+        grads[1][0, 1], torch.tensor([0.214233, 0.214233, 0.214233, -0.488892], dtype=torch.float64), atol=1e-6, rtol=0
+    )
+
+
+def test_generalized_dice_choices_are_checked_where_written():
+    with pytest.raises(ValueError, match=r"weighting must be one of \('square', 'simple', 'uniform'\), got 'cubic'"):
+        segref.generalized_dice_loss(torch.zeros(1, 2, 2), torch.tensor([[0, 1]]), from_logits=True, weighting="cubic")
+    with pytest.raises(ValueError, match=r"absent_classes must be one of \('max', 'epsilon'\), got 'zero'"):
+        segref.nn.GeneralizedDiceLoss(from_logits=True, absent_classes="zero")
+    with pytest.raises(TypeError, match="weighting must be one of .*, got 2"):
+        segref.nn.GeneralizedDiceLoss(from_logits=True, weighting=2)

@@ -414,7 +414,7 @@ GENERALIZED_DICE_ROWS = [
         "Dice losses shown does.",
         defect="The docstring calls it the Generalized Dice Loss of Sudre et al. (2017), 1 - 2 sum_c w_c I_c / "
         "sum_c w_c (P_c + G_c); the code takes a weighted mean of per-image, per-class Dice losses instead "
-        "(_segmentation.py L241-L260). Minimal example (optax 0.2.8, one image, 4 pixels, labels [0, 0, 0, 1], "
+        "(_segmentation.py L240-L260). Minimal example (optax 0.2.8, one image, 4 pixels, labels [0, 0, 0, 1], "
         "foreground probabilities [0.1, 0.2, 0.3, 0.6], apply_softmax=False, smooth=0): optax gives 0.426332, "
         "Sudre's formula 0.390625.",
         note="w_gd = 1 / (f^2 + 1e-7) scaled to sum to C, f the class's pixel count over the whole batch. A "

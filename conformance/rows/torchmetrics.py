@@ -8,6 +8,7 @@ the prediction or the target: ``seen``. Scores are computed in float32 from inte
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ import segref
 
 from ..frameworks import tensor as t
 from ..model import Case, Row
+from .monai import one_hot
 from .smp import flat, metric_cases
 
 SOURCE = "https://github.com/Lightning-AI/torchmetrics/blob/v1.9.0/src/torchmetrics/"
@@ -337,8 +339,7 @@ GENERALIZED_DICE = f"{SOURCE}functional/segmentation/generalized_dice.py#L48-L93
 
 def hard_one_hot(case: Case) -> np.ndarray:
     """The one-hot map of the predicted labels z.argmax(1), ``(N, C, *spatial)``."""
-    classes = np.arange(case.num_classes).reshape((1, -1) + (1,) * (case.labels.ndim - 1))
-    return (pred_labels(case)[:, None] == classes).astype(np.float64)
+    return one_hot(pred_labels(case), case.num_classes)
 
 
 def every_class_in_every_image() -> list[Case]:
@@ -348,11 +349,27 @@ def every_class_in_every_image() -> list[Case]:
     return [c for c in cases() if all(len(np.unique(labels)) == c.num_classes for labels in c.labels)]
 
 
+def absent_and_predicted() -> list[Case]:
+    """The cases of several images where the last class is absent from the first image's labels, with
+    that class predicted at the first image's first pixel (logit + 100): its replacement weight then
+    multiplies a predicted mass, so the rule that chooses it shows in the score."""
+    from ..model import cases
+
+    out = []
+    for case in cases():
+        if case.name.endswith("-absent") and len(case.labels) > 1:
+            logits = case.logits.copy()
+            logits[(0, case.num_classes - 1) + (0,) * (logits.ndim - 2)] += 100.0
+            out.append(dataclasses.replace(case, logits=logits))
+    return out
+
+
 def transposed_max_score(case: Case) -> np.ndarray:
     """torchmetrics 1.9.0's generalised Dice score per image, re-stated in NumPy: weights 1 / G^2 per
     (image, class); an infinite one (class absent from the image's target) replaced by
-    ``max_over_images(w).repeat(N, 1).T.flatten()`` read at the same flat position, which for N > 1
-    is the maximum of another class, chosen by the transposition, not the image's own."""
+    ``max_over_images(w).repeat(N, 1).T.flatten()`` read at the same flat position: the batch maximum
+    of class floor(k / N) for the entry k = n C + c, not the largest weight of the image's own classes
+    (and 0 for a single image)."""
     g, p = case.one_hot, hard_one_hot(case)
     axes = tuple(range(2, g.ndim))
     intersection, size = (p * g).sum(axes), p.sum(axes) + g.sum(axes)
@@ -401,16 +418,17 @@ GENERALIZED_DICE_ROWS = [
         ),
         segref_fn=transposed_max_score,
         rtol=1e-6,
-        inputs=lambda: [c for c in metric_cases() if c.name.endswith("-absent") and len(c.labels) > 1],
+        inputs=absent_and_predicted,
         differs="An infinite weight (a class absent from an image's target) is replaced through a transposed "
-        "index (_generalized_dice_update L75-L81): the weight an image's absent class gets is the largest weight of "
-        "some class over the batch, not of its own image (MONAI and segref's absent_classes='max'), so one image's "
-        "score depends on the other images' targets.",
+        "index (_generalized_dice_update L75-L81): the entry k = n C + c gets the batch maximum of class "
+        "floor(k / N), not the largest weight of its own image (MONAI and segref's absent_classes='max'; for a "
+        "single image, 0), so one image's score depends on the other images' targets.",
         defect="The score of each image is documented per sample, but changes with the other images of the batch. "
         "Minimal example (torchmetrics 1.9.0): p = [[0, 1, 1, 2], [0, 1, 2, 2]], C = 3; with y = [[0, 0, 1, 1], "
         "[0, 1, 2, 2]] the first image scores 0.3636, with y = [[0, 0, 1, 1], [0, 0, 0, 2]] (only the second "
         "image's target changed) 0.5000, and alone 0.5714.",
-        note="transposed_max_score re-states torchmetrics' rule in NumPy (conformance/rows/torchmetrics.py).",
+        note="transposed_max_score re-states torchmetrics' rule in NumPy (conformance/rows/torchmetrics.py). The "
+        "inputs predict the absent class at one pixel of the image it is absent from, so that its weight counts.",
         source=GENERALIZED_DICE,
     ),
 ]
