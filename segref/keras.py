@@ -332,6 +332,16 @@ def sparse_categorical_crossentropy(
     return _reduce(xp, values, reduction, y_pred.dtype, valid)
 
 
+def _overlap_inputs(y_true: ArrayInput, y_pred: Array, axis: Any) -> tuple[Any, AnyArray, AnyArray, Any]:
+    """The checks and casts of Keras' overlap losses: (xp, y_true, y_pred as floats, axis as Keras reads it)."""
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    xp, _, _ = _start(y_true, y_pred, "none", -1 if axis is None else axis, from_logits=None, probabilities="any")
+    V.check_same_shape(y_pred, y_true, NAMES)
+    pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
+    return xp, B.to_float(xp, y_true, pred.dtype), pred, axis
+
+
 def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | list[int] | None = None) -> Array:
     r"""Keras 3 ``keras.losses.dice``.
 
@@ -359,12 +369,7 @@ def dice(y_true: ArrayInput, y_pred: Array, *, axis: int | tuple[int, ...] | lis
         >>> float(dice(y_true, y_pred))  # 1 - 3.4 / (2 + 2.2 + 1e-7)
         0.190476
     """
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    xp, _, _ = _start(y_true, y_pred, "none", -1 if axis is None else axis, from_logits=None, probabilities="any")
-    V.check_same_shape(y_pred, y_true, NAMES)
-    pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
-    y = B.to_float(xp, y_true, pred.dtype)
+    xp, y, pred, axis = _overlap_inputs(y_true, y_pred, axis)
     intersection = xp.sum(y * pred, axis=axis)
     return finish(xp, 1 - 2.0 * intersection / (xp.sum(y, axis=axis) + xp.sum(pred, axis=axis) + EPSILON), y_pred.dtype)
 
@@ -411,12 +416,7 @@ def tversky(
     """
     alpha = V.check_number("alpha", alpha, low=0.0)
     beta = V.check_number("beta", beta, low=0.0)
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    xp, _, _ = _start(y_true, y_pred, "none", -1 if axis is None else axis, from_logits=None, probabilities="any")
-    V.check_same_shape(y_pred, y_true, NAMES)
-    pred = B.to_float(xp, y_pred, B.compute_dtype(xp, y_pred))
-    y = B.to_float(xp, y_true, pred.dtype)
+    xp, y, pred, axis = _overlap_inputs(y_true, y_pred, axis)
     true_positives = xp.sum(y * pred, axis=axis)
     false_negatives = xp.sum(y * (1 - pred), axis=axis)
     false_positives = xp.sum((1 - y) * pred, axis=axis)
