@@ -12,7 +12,14 @@ from . import testing as testing
 from ._types import Array, ArrayInput
 from ._validation import value_checks, value_checks_enabled
 from .compound import dice_ce_loss
-from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
+from .cross_entropy import (
+    binary_cross_entropy,
+    bootstrapped_cross_entropy,
+    categorical_cross_entropy,
+    class_frequency_weights,
+    poly_loss,
+    topk_cross_entropy,
+)
 from .focal import binary_focal_loss, focal_loss
 from .metrics import dice_from_jaccard, dice_score, iou_score, jaccard_from_dice
 from .overlap import (
@@ -40,7 +47,9 @@ __all__ = [
     "ArrayInput",
     "binary_cross_entropy",
     "binary_focal_loss",
+    "bootstrapped_cross_entropy",
     "categorical_cross_entropy",
+    "class_frequency_weights",
     "dice_ce_loss",
     "dice_from_jaccard",
     "dice_loss",
@@ -51,8 +60,10 @@ __all__ = [
     "iou_score",
     "jaccard_from_dice",
     "jaccard_loss",
+    "poly_loss",
     "soft_dice_coefficient",
     "soft_jaccard_index",
+    "topk_cross_entropy",
     "tversky_index",
     "tversky_loss",
     "value_checks",

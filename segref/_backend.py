@@ -287,3 +287,41 @@ def confusion_counts(xp: Any, pred: AnyArray, target: AnyArray, valid: AnyArray,
     weights = xp.astype(valid, xp.float64)
     counts = class_sums(xp, weights, pair, num_classes * num_classes)
     return xp.reshape(counts, (n, num_classes, num_classes))
+
+
+def largest_first(x: AnyArray, count: int | None = None) -> tuple[AnyArray, AnyArray]:
+    """The values of each row of a 2-D ``x`` in decreasing order, and their column indices;
+    only the ``count`` largest when ``count`` is given (torch's ``topk``: no full sort)."""
+    if is_torch(x):
+        if count is not None:
+            return _torch().topk(x, count, dim=1)
+        return _torch().sort(x, dim=1, descending=True)
+    order = np.argsort(-x, axis=1, kind="stable")[:, :count]
+    return np.take_along_axis(x, order, axis=1), order
+
+
+def place_in_rows(like: AnyArray, index: AnyArray, values: AnyArray) -> AnyArray:
+    """A zero array shaped like the 2-D ``like`` with ``values`` at the columns ``index`` of each row."""
+    if is_torch(like):
+        return _torch().zeros_like(like).scatter(1, index, values)
+    out = np.zeros_like(like)
+    np.put_along_axis(out, index, values, axis=1)
+    return out
+
+
+def counting_dtype(x: AnyArray) -> Any:
+    """float64 where the library and device have it (exact pixel counts), else float32."""
+    if is_torch(x):
+        torch = _torch()
+        return torch.float32 if x.device.type == "mps" else torch.float64
+    return np.float64
+
+
+def median_of(xp: Any, values: AnyArray, present: AnyArray) -> AnyArray:
+    """The median of the entries of the 1-D ``values`` where ``present`` (the mean of the two
+    middle ones for an even count, as NumPy's), without reading the count on the host."""
+    if is_numpy(values):
+        return np.median(values[present])
+    ordered = xp.sort(xp.where(present, values, xp.full_like(values, float("inf"))))
+    count = xp.clip(xp.sum(xp.astype(present, xp.int64)), 1, None)
+    return (ordered[(count - 1) // 2] + ordered[count // 2]) / 2

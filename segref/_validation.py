@@ -397,10 +397,19 @@ FLAG_OPTIONS = (
     "apply_class_balancing",
 )
 NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight", "beta")
+#: options with their own range: (low, high, whether low itself is excluded, whether None is allowed)
+BOUNDED_OPTIONS: dict[str, tuple[float, float, bool, bool]] = {
+    "k": (0.0, 100.0, True, False),
+    "epsilon": (-1.0, math.inf, False, False),
+    "threshold": (0.0, math.inf, False, True),
+}
+#: options that count something: integers >= 1
+COUNT_OPTIONS = ("num_kept",)
 #: options that name one of a few choices
 CHOICE_OPTIONS: dict[str, tuple[str, ...]] = {
     "weighting": ("square", "simple", "uniform"),
     "absent_classes": ("max", "epsilon"),
+    "scheme": ("inverse", "inverse_sqrt", "median"),
 }
 
 
@@ -411,6 +420,24 @@ def check_choice(name: str, value: Any) -> str:
     if value not in CHOICE_OPTIONS[name]:
         raise ValueError(f"{name} must be one of {CHOICE_OPTIONS[name]}, got {value!r}")
     return value
+
+
+def check_bounded(name: str, value: Any) -> float | None:
+    """An option of ``BOUNDED_OPTIONS`` in its range (None where that option allows it)."""
+    low, high, low_open, optional = BOUNDED_OPTIONS[name]
+    if value is None and optional:
+        return None
+    return check_number(name, value, low=low, high=high, low_open=low_open)
+
+
+def check_count(name: str, value: Any, low: int = 1) -> int:
+    """An int >= ``low`` (NumPy integers and 0-d integer arrays accepted)."""
+    number = scalar_value(value)
+    if isinstance(number, bool) or not isinstance(number, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if number < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(number)
 
 
 def check_options(
@@ -433,6 +460,10 @@ def check_options(
             check_number(name, value, low=0.0)
         elif name in CHOICE_OPTIONS:
             check_choice(name, value)
+        elif name in BOUNDED_OPTIONS:
+            check_bounded(name, value)
+        elif name in COUNT_OPTIONS:
+            check_count(name, value)
         elif name == "label_smoothing":
             check_number(name, value, low=0.0, high=1.0)
         elif name == "reduction":

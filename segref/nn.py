@@ -28,7 +28,13 @@ import torch
 
 from . import _validation as V
 from .compound import dice_ce_loss
-from .cross_entropy import binary_cross_entropy, categorical_cross_entropy
+from .cross_entropy import (
+    binary_cross_entropy,
+    bootstrapped_cross_entropy,
+    categorical_cross_entropy,
+    poly_loss,
+    topk_cross_entropy,
+)
 from .focal import binary_focal_loss, focal_loss
 from .overlap import (
     check_tversky_options,
@@ -43,6 +49,7 @@ Tensor = torch.Tensor
 
 __all__ = [
     "BinaryCrossEntropyLoss",
+    "BootstrappedCrossEntropyLoss",
     "BinaryFocalLoss",
     "CrossEntropyLoss",
     "DiceCELoss",
@@ -51,6 +58,8 @@ __all__ = [
     "FocalTverskyLoss",
     "GeneralizedDiceLoss",
     "JaccardLoss",
+    "PolyLoss",
+    "TopKCrossEntropyLoss",
     "TverskyLoss",
 ]
 
@@ -160,6 +169,98 @@ class CrossEntropyLoss(_LossModule):
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return categorical_cross_entropy(pred, target, **self._all_options())
+
+
+class TopKCrossEntropyLoss(_LossModule):
+    """Module form of [`topk_cross_entropy`][segref.topk_cross_entropy]:
+    ``TopKCrossEntropyLoss(**options)(pred, target)`` equals ``topk_cross_entropy(pred, target, **options)``."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        k: float = 10.0,
+        per_image: bool = False,
+        label_smoothing: float = 0.0,
+        class_weights: Tensor | None = None,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            k=k,
+            per_image=per_image,
+            label_smoothing=label_smoothing,
+            class_weights=class_weights,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return topk_cross_entropy(pred, target, **self._all_options())
+
+
+class BootstrappedCrossEntropyLoss(_LossModule):
+    """Module form of [`bootstrapped_cross_entropy`][segref.bootstrapped_cross_entropy]:
+    ``BootstrappedCrossEntropyLoss(**options)(pred, target)`` equals
+    ``bootstrapped_cross_entropy(pred, target, **options)``."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        num_kept: int = 512,
+        threshold: float | None = None,
+        per_image: bool = True,
+        label_smoothing: float = 0.0,
+        class_weights: Tensor | None = None,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            num_kept=num_kept,
+            threshold=threshold,
+            per_image=per_image,
+            label_smoothing=label_smoothing,
+            class_weights=class_weights,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return bootstrapped_cross_entropy(pred, target, **self._all_options())
+
+
+class PolyLoss(_LossModule):
+    """Module form of [`poly_loss`][segref.poly_loss]:
+    ``PolyLoss(**options)(pred, target)`` equals ``poly_loss(pred, target, **options)``."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        epsilon: float = 1.0,
+        label_smoothing: float = 0.0,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            epsilon=epsilon,
+            label_smoothing=label_smoothing,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return poly_loss(pred, target, **self._all_options())
 
 
 class _OverlapLossModule(_LossModule):

@@ -23,6 +23,9 @@ CLASS_LOSSES = [
     segref.tversky_loss,
     segref.focal_tversky_loss,
     segref.generalized_dice_loss,
+    segref.topk_cross_entropy,
+    segref.bootstrapped_cross_entropy,
+    segref.poly_loss,
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 ALL_LOSSES = CLASS_LOSSES + BINARY_LOSSES

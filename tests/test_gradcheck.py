@@ -72,6 +72,19 @@ for form, options in itertools.product(
     ["index", "ignored", "soft"], [{"gamma": 2.0}, {"gamma": 0.5}, {"alpha": [0.2, 0.3, 0.5]}]
 ):
     CASES.append(("focal_loss", segref.focal_loss, form, options))
+# random inputs have no ties, so the kept pixels stay the same within gradcheck's steps
+for form, options in itertools.product(
+    ["index", "ignored", "soft"], [{"k": 30.0}, {"k": 50.0, "per_image": True, "label_smoothing": 0.1}]
+):
+    CASES.append(("topk_cross_entropy", segref.topk_cross_entropy, form, options))
+for form, options in itertools.product(
+    ["index", "ignored"], [{"num_kept": 2}, {"num_kept": 1, "threshold": 1.0, "class_weights": [0.5, 1.0, 2.0]}]
+):
+    CASES.append(("bootstrapped_cross_entropy", segref.bootstrapped_cross_entropy, form, options))
+for form, options in itertools.product(
+    ["index", "ignored", "soft"], [{"epsilon": 1.0}, {"epsilon": -1.0, "label_smoothing": 0.1}]
+):
+    CASES.append(("poly_loss", segref.poly_loss, form, options))
 for form, options in itertools.product(
     ["index", "ignored", "soft", "multilabel"],
     [

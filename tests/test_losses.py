@@ -105,6 +105,9 @@ def test_channels_last_equals_channels_first():
         segref.tversky_loss,
         segref.focal_tversky_loss,
         segref.generalized_dice_loss,
+        segref.topk_cross_entropy,
+        segref.bootstrapped_cross_entropy,
+        segref.poly_loss,
     ):
         torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
 
@@ -186,6 +189,8 @@ def test_focal_gamma_zero_is_cross_entropy():
         segref.tversky_loss,
         segref.focal_tversky_loss,
         segref.generalized_dice_loss,
+        segref.topk_cross_entropy,
+        segref.poly_loss,
     ],
 )
 def test_index_and_one_hot_targets_agree(fn):
@@ -278,6 +283,9 @@ def test_numpy_and_torch_agree():
         segref.soft_dice_coefficient,
         segref.tversky_index,
         segref.focal_tversky_loss,
+        segref.topk_cross_entropy,
+        segref.bootstrapped_cross_entropy,
+        segref.poly_loss,
     ):
         got = fn(z.numpy(), y.numpy(), from_logits=True)
         assert isinstance(got, np.ndarray)
@@ -368,3 +376,114 @@ def test_generalized_dice_choices_are_checked_where_written():
         segref.nn.GeneralizedDiceLoss(from_logits=True, absent_classes="zero")
     with pytest.raises(TypeError, match="weighting must be one of .*, got 2"):
         segref.nn.GeneralizedDiceLoss(from_logits=True, weighting=2)
+
+
+# --- TopK, bootstrapping, Poly-1 and class-frequency weights ---------------------------------------
+
+
+def test_topk_and_bootstrapping_reduce_to_the_cross_entropy_when_they_keep_every_pixel():
+    z, y = logits(2, 3, 4, 5), labels(2, 4, 5)
+    ce = segref.categorical_cross_entropy(z, y, from_logits=True)
+    torch.testing.assert_close(segref.topk_cross_entropy(z, y, from_logits=True, k=100), ce)
+    torch.testing.assert_close(segref.bootstrapped_cross_entropy(z, y, from_logits=True, per_image=False), ce)
+    torch.testing.assert_close(segref.poly_loss(z, y, from_logits=True, epsilon=0.0), ce)
+    kept = segref.topk_cross_entropy(z, y, from_logits=True, k=25, reduction="none")
+    assert int((kept > 0).sum()) == 10  # 25 % of 40 pixels
+    torch.testing.assert_close(kept.sum(), segref.topk_cross_entropy(z, y, from_logits=True, k=25, reduction="sum"))
+    torch.testing.assert_close(kept.sum() / 10, segref.topk_cross_entropy(z, y, from_logits=True, k=25))
+
+
+def test_topk_gradient_reaches_the_kept_pixels_only():
+    z = torch.zeros(1, 2, 4)
+    z[0, 1] = torch.tensor([3.0, 1.0, -1.0, -3.0])  # class 1 is ever less likely along the row
+    z.requires_grad_(True)
+    segref.topk_cross_entropy(z, torch.ones(1, 4, dtype=torch.long), from_logits=True, k=50).backward()
+    # the two pixels with the smallest p_1 are kept; d/dz_1 = (p_1 - 1) / 2 there
+    p1 = torch.sigmoid(z[0, 1] - z[0, 0]).detach()
+    expected = torch.where(torch.arange(4) >= 2, (p1 - 1) / 2, torch.zeros(4))
+    torch.testing.assert_close(z.grad[0, 1], expected)
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda z, y: segref.topk_cross_entropy(z, y, from_logits=True, k=0),
+            r"k must be a finite number in \(0, 100\]",
+        ),
+        (lambda z, y: segref.topk_cross_entropy(z, y, from_logits=True, k=150.0), r"k must .*got 150.0"),
+        (
+            lambda z, y: segref.bootstrapped_cross_entropy(z, y, from_logits=True, num_kept=0),
+            r"num_kept must be an int >= 1",
+        ),
+        (
+            lambda z, y: segref.bootstrapped_cross_entropy(z, y, from_logits=True, threshold=-0.1),
+            r"threshold must .*\[0, inf\)",
+        ),
+        (lambda z, y: segref.poly_loss(z, y, from_logits=True, epsilon=-1.5), r"epsilon must .*\[-1, inf\), got -1.5"),
+        (
+            lambda z, y: segref.topk_cross_entropy(z, y, from_logits=True, per_image=1),
+            r"per_image must be True or False",
+        ),
+    ],
+)
+def test_selecting_and_poly_options_are_checked(call, message):
+    z, y = logits(1, 3, 2, 2), labels(1, 2, 2)
+    with pytest.raises(ValueError if "per_image" not in message else TypeError, match=message):
+        call(z, y)
+
+
+def test_bootstrapped_num_kept_must_be_an_int():
+    with pytest.raises(TypeError, match=r"num_kept must be an int, got 2.5"):
+        segref.nn.BootstrappedCrossEntropyLoss(from_logits=True, num_kept=2.5)
+    with pytest.raises(ValueError, match=r"k must be a finite number in \(0, 100\], got 0"):
+        segref.nn.TopKCrossEntropyLoss(from_logits=True, k=0)
+
+
+def test_class_frequency_weights_agree_across_libraries_and_datasets():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, size=(3, 5, 6))
+    y[0, 0] = 255
+    for scheme in ("inverse", "inverse_sqrt", "median"):
+        expected = segref.class_frequency_weights(y, num_classes=5, scheme=scheme, ignore_index=255)
+        got = segref.class_frequency_weights(torch.from_numpy(y), num_classes=5, scheme=scheme, ignore_index=255)
+        assert got.dtype == torch.float32 and expected.dtype == np.float64
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+        split = segref.class_frequency_weights([y[:1], y[1:]], num_classes=5, scheme=scheme, ignore_index=255)
+        np.testing.assert_allclose(split, expected, rtol=1e-12)
+        assert expected[4] == 0.0  # class 4 never occurs
+    counts = np.bincount(y[y != 255], minlength=5)
+    frequency = counts / counts.sum()
+    inverse = segref.class_frequency_weights(y, num_classes=5, ignore_index=255)
+    np.testing.assert_allclose((frequency * inverse).sum(), 1.0)  # a pixel's mean weight is 1
+    np.testing.assert_allclose(inverse[:4], counts.sum() / (4 * counts[:4]))  # scikit-learn's "balanced"
+
+
+def test_class_frequency_weights_median_of_an_even_number_of_classes():
+    # phi = 3/8, 2/4, 3/4: median 1/2; with a fourth class in one image of 4 pixels, phi_3 = 1/4
+    y = np.array([[0, 0, 1, 1], [0, 2, 2, 2]])
+    np.testing.assert_allclose(segref.class_frequency_weights(y, num_classes=3, scheme="median"), [4 / 3, 1.0, 2 / 3])
+    y4 = np.array([[0, 0, 1, 1], [0, 2, 2, 2], [3, 0, 0, 0]])
+    # phi = 6/12, 2/4, 3/4, 1/4: the median of four is (1/2 + 1/2) / 2
+    for labels in (y4, torch.from_numpy(y4)):
+        got = segref.class_frequency_weights(labels, num_classes=4, scheme="median")
+        np.testing.assert_allclose(np.asarray(got, dtype=np.float64), [1.0, 1.0, 2 / 3, 2.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "labels,options,error,message",
+    [
+        (np.array([[0.0, 1.0]]), {}, TypeError, r"labels must hold integer class indices, got dtype float64"),
+        (np.array([[0, 3]]), {}, ValueError, r"labels holds class indices in \[0, 3\]; expected \[0, 2\]"),
+        (np.array([[255, 255]]), {"ignore_index": 255}, ValueError, r"labels holds no counted pixel"),
+        (np.array([[0, 1]]), {"scheme": "log"}, ValueError, r"scheme must be one of"),
+        ([], {}, ValueError, r"labels is an empty iterable"),
+        ([np.array([[0]]), np.array([[5]])], {}, ValueError, r"labels\[1\] holds class indices"),
+        ("abc", {}, TypeError, r"labels\[0\] must be a numpy.ndarray or a torch.Tensor, got str"),
+    ],
+)
+def test_class_frequency_weights_reject_bad_input(labels, options, error, message):
+    with pytest.raises(error, match=message):
+        segref.class_frequency_weights(labels, num_classes=3, **options)
+    with pytest.raises(TypeError, match=r"num_classes must be an int"):
+        segref.class_frequency_weights(np.array([[0]]), num_classes=3.0)

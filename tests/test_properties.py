@@ -195,6 +195,20 @@ def loss_calls(draw, *, names=None, **problem_kwargs) -> tuple[str, Problem, dic
         options["alpha"] = draw(st.sampled_from([None, 0.25, "vector"]))
         if options["alpha"] == "vector":
             options["alpha"] = list(rng.uniform(0.0, 1.0, size=problem.num_classes))
+    if name == "topk_cross_entropy":
+        options.update(k=draw(st.sampled_from([1.0, 10.0, 37.5, 100.0])), per_image=draw(st.booleans()))
+        options.update(ce_options(draw, problem, rng))
+    if name == "bootstrapped_cross_entropy":
+        # no threshold of 0: a loss that rounds to 0 in one precision and not in the other changes the count
+        options.update(
+            num_kept=draw(st.sampled_from([1, 3, 1000])),
+            threshold=draw(st.sampled_from([None, 0.7, 3.0])),
+            per_image=draw(st.booleans()),
+        )
+        options.update(ce_options(draw, problem, rng))
+    if name == "poly_loss":
+        options["epsilon"] = draw(st.sampled_from([-1.0, 0.0, 1.0, 2.0]))
+        options["label_smoothing"] = draw(st.sampled_from([0.0, 0.1, 1.0]))
     if name == "dice_ce_loss":
         options.update(
             dice_weight=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])), ce_weight=draw(st.sampled_from([0.0, 1.0, 3.0]))
@@ -216,7 +230,16 @@ CLASS_LOSSES: dict[str, Callable] = {
     "tversky_loss": segref.tversky_loss,
     "focal_tversky_loss": segref.focal_tversky_loss,
     "generalized_dice_loss": segref.generalized_dice_loss,
+    "topk_cross_entropy": segref.topk_cross_entropy,
+    "bootstrapped_cross_entropy": segref.bootstrapped_cross_entropy,
+    "poly_loss": segref.poly_loss,
 }
+#: losses that keep the largest per-pixel losses: which of two (nearly) equal pixels is kept may
+#: differ between equal inputs in another order, library or precision, so their ``"none"`` maps
+#: are compared as sorted values
+SELECTING = {"topk_cross_entropy", "bootstrapped_cross_entropy"}
+#: losses with a -log p term, infinite where a probability input puts 0 on target mass
+LOG_LOSSES = {"categorical_cross_entropy", "focal_loss"} | SELECTING | {"poly_loss"}
 TVERSKY = {"tversky_index", "tversky_loss", "focal_tversky_loss"}
 OVERLAP = {
     "dice_loss",
@@ -275,9 +298,7 @@ def test_values_and_gradients_are_finite(name, data, reduction):
     if name == "dice_ce_loss":
         reduction = "mean"
     value, pred = call(name, problem, options, reduction=reduction, requires_grad=True)
-    has_log_term = name in ("categorical_cross_entropy", "focal_loss") or (
-        name == "dice_ce_loss" and options["ce_weight"] > 0
-    )
+    has_log_term = name in LOG_LOSSES or (name == "dice_ce_loss" and options["ce_weight"] > 0)
     if has_log_term and certain_miss(problem, options.get("label_smoothing", 0.0)):
         assert not torch.isnan(value).any() and (value == float("inf")).any(), (name, value)
         return
@@ -489,6 +510,75 @@ def test_dice_ce_is_the_weighted_sum_of_its_parts(call_args):
     np.testing.assert_allclose(as64(call("dice_ce_loss", problem, options)[0]), expected, rtol=1e-10, atol=1e-12)
 
 
+def _per_pixel_ce(problem: Problem, options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The per-pixel cross-entropy (N, S) and which pixels count (N, S), in float64."""
+    ce = as64(call("categorical_cross_entropy", problem, options, reduction="none")[0])
+    n = ce.shape[0]
+    counted = np.ones_like(ce, dtype=bool) if problem.form != "index" else problem.target64 != IGNORE
+    return ce.reshape(n, -1), np.asarray(counted).reshape(n, -1)
+
+
+@given(loss_calls(names=["topk_cross_entropy"], dtypes=("float64",)))
+def test_topk_is_the_mean_of_the_largest_cross_entropies(call_args):
+    """Against a sort of categorical_cross_entropy's per-pixel losses, per group (batch or image)."""
+    _, problem, options = call_args
+    ce, counted = _per_pixel_ce(problem, {k: options[k] for k in ("label_smoothing", "class_weights") if k in options})
+    groups = range(ce.shape[0]) if options["per_image"] else [slice(None)]
+    means = []
+    for g in groups:
+        values = np.sort(ce[g][counted[g]])[::-1]
+        if values.size:
+            m = max(1, int(np.floor(options["k"] * values.size / 100)))
+            means.append(values[:m].sum() / m)
+    expected = np.mean(means) if means else 0.0
+    got = as64(call("topk_cross_entropy", problem, options)[0])
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    if not options.get("class_weights") and means:  # the largest losses average at least the mean loss
+        plain = as64(call("categorical_cross_entropy", problem, {"label_smoothing": options["label_smoothing"]})[0])
+        if not options["per_image"]:
+            assert got >= plain - 1e-12 * (1 + abs(plain))
+            if options["k"] == 100:
+                np.testing.assert_allclose(got, plain, rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(names=["bootstrapped_cross_entropy"], dtypes=("float64",)))
+def test_bootstrapping_keeps_the_losses_above_the_threshold_and_at_least_k(call_args):
+    _, problem, options = call_args
+    ce, counted = _per_pixel_ce(problem, {k: options[k] for k in ("label_smoothing", "class_weights") if k in options})
+    groups = range(ce.shape[0]) if options["per_image"] else [slice(None)]
+    threshold = options["threshold"]
+    kept_total, means = 0.0, []
+    for g in groups:
+        values = np.sort(ce[g][counted[g]])[::-1]
+        if values.size:
+            above = 0 if threshold is None else int((values > threshold).sum())
+            m = min(values.size, max(options["num_kept"], above))
+            kept_total += values[:m].sum()
+            means.append(values[:m].sum() / m)
+    np.testing.assert_allclose(
+        as64(call("bootstrapped_cross_entropy", problem, options)[0]), np.mean(means) if means else 0.0, rtol=1e-10
+    )
+    summed = as64(call("bootstrapped_cross_entropy", problem, options, reduction="sum")[0])
+    np.testing.assert_allclose(summed, kept_total, rtol=1e-10, atol=1e-12)
+
+
+@given(loss_calls(names=["poly_loss"], dtypes=("float64",)))
+def test_poly_is_the_cross_entropy_plus_epsilon_times_one_minus_pt(call_args):
+    _, problem, options = call_args
+    smoothing = options["label_smoothing"]
+    ce = as64(call("categorical_cross_entropy", problem, {"label_smoothing": smoothing}, reduction="none")[0])
+    p = problem.pred64 if not problem.from_logits else _softmax(problem.pred64)
+    if problem.form == "index":
+        counted = problem.target64 != IGNORE
+        y = np.moveaxis(np.eye(problem.num_classes)[np.where(counted, problem.target64, 0)], -1, 1)
+    else:
+        counted, y = np.ones(p.shape[:1] + p.shape[2:], dtype=bool), problem.target64
+    y = (1 - smoothing) * y + smoothing / problem.num_classes
+    expected = np.where(counted, ce + options["epsilon"] * (1 - (y * p).sum(axis=1)), 0.0)
+    got = as64(call("poly_loss", problem, options, reduction="none")[0])
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
 # --- invariances -----------------------------------------------------------------------------
 
 
@@ -519,8 +609,10 @@ def test_pixel_permutation_changes_nothing(name, data, random):
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
     before = as64(call(name, problem, options, **reduction)[0])
     after = as64(call(name, _permuted(problem, pixels=pixels), options, **reduction)[0])
-    if before.ndim > 1 and name in {"categorical_cross_entropy", "focal_loss"}:
+    if before.ndim > 1 and name in LOG_LOSSES:
         before, after = np.sort(before, axis=-1), np.sort(after, axis=-1)
+    if name in SELECTING:
+        before, after = np.sort(before, axis=None), np.sort(after, axis=None)
     np.testing.assert_allclose(after, before, rtol=1e-10, atol=1e-12)
 
 
@@ -559,8 +651,8 @@ def test_relabelling_the_classes_changes_nothing(name, data, random):
 def test_channels_last_equals_channels_first(name, data):
     _, problem, options = data.draw(loss_calls(names=[name], dtypes=("float64",)))
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
-    first = as64(call(name, replace(problem, channels_last=False), options, **reduction)[0])
-    last = as64(call(name, replace(problem, channels_last=True), options, **reduction)[0])
+    first = comparable(name, as64(call(name, replace(problem, channels_last=False), options, **reduction)[0]))
+    last = comparable(name, as64(call(name, replace(problem, channels_last=True), options, **reduction)[0]))
     np.testing.assert_allclose(last, first, rtol=1e-10, atol=1e-12)
 
 
@@ -572,8 +664,8 @@ def test_one_hot_targets_equal_index_targets(name, data):
     one_hot = np.moveaxis(np.eye(problem.num_classes)[problem.target64], -1, 1)
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
     np.testing.assert_allclose(
-        as64(call(name, replace(problem, target64=one_hot, form="one-hot"), options, **reduction)[0]),
-        as64(call(name, problem, options, **reduction)[0]),
+        comparable(name, as64(call(name, replace(problem, target64=one_hot, form="one-hot"), options, **reduction)[0])),
+        comparable(name, as64(call(name, problem, options, **reduction)[0])),
         rtol=1e-10,
         atol=1e-12,
     )
@@ -607,7 +699,14 @@ def test_numpy_equals_torch(name, data):
     numpy_value = call(name, problem, options, **reduction)[0]
     torch_value = call(name, replace(problem, library="torch"), options, **reduction)[0]
     assert isinstance(numpy_value, np.ndarray) and torch.is_tensor(torch_value)
-    np.testing.assert_allclose(as64(torch_value), as64(numpy_value), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        comparable(name, as64(torch_value)), comparable(name, as64(numpy_value)), rtol=1e-10, atol=1e-12
+    )
+
+
+def comparable(name: str, values: np.ndarray) -> np.ndarray:
+    """``values`` sorted for a loss that selects pixels (see SELECTING), as they are otherwise."""
+    return np.sort(values, axis=None) if name in SELECTING else values
 
 
 def smallest_overlap_denominator(problem: Problem, options: dict) -> float:
@@ -647,9 +746,9 @@ def test_lower_precision_is_within_its_epsilon_of_float64(name, data):
     if name in OVERLAP:
         assume(smallest_overlap_denominator(problem, options) >= float(np.finfo(np.float32).tiny))
     reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
-    got = as64(call(name, problem, options, **reduction)[0])
+    got = comparable(name, as64(call(name, problem, options, **reduction)[0]))
     with segref.value_checks(False):  # half-rounded probabilities sum to 1 within half's tolerance only
-        expected = as64(call(name, problem.rounded(), options, **reduction)[0])
+        expected = comparable(name, as64(call(name, problem.rounded(), options, **reduction)[0]))
     bound = 4 * EPS[problem.dtype] * (1 + np.abs(expected))
     with np.errstate(invalid="ignore"):  # inf - inf where both are infinite
         difference = np.where(got == expected, 0.0, np.abs(got - expected))  # equal infinities agree

@@ -298,6 +298,25 @@ def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
     torch.testing.assert_close(fn(z[1:2], y[1:2], **options), torch.tensor(empty))
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        partial(segref.topk_cross_entropy, k=30.0, per_image=True),
+        partial(segref.bootstrapped_cross_entropy, num_kept=2),
+        partial(segref.bootstrapped_cross_entropy, num_kept=1, threshold=1.0),
+    ],
+)
+def test_selecting_losses_leave_an_image_whose_pixels_are_all_ignored_out(fn):
+    z, y = _batch_with_ignored_image()
+    kept = [0, 2]
+    options = {"from_logits": True, "ignore_index": 255}
+    torch.testing.assert_close(fn(z, y, **options), fn(z[kept], y[kept], **options))
+    torch.testing.assert_close(fn(z, y, reduction="sum", **options), fn(z[kept], y[kept], reduction="sum", **options))
+    pixels = fn(z, y, reduction="none", **options)
+    assert pixels.shape == y.shape and bool((pixels[1] == 0).all())
+    torch.testing.assert_close(fn(z[1:2], y[1:2], **options), torch.tensor(0.0))
+
+
 def test_dice_ce_leaves_the_ignored_image_out_of_both_terms():
     z, y = _batch_with_ignored_image()
     kept = [0, 2]
@@ -375,6 +394,8 @@ def _class_batch():
         segref.dice_ce_loss,
         segref.jaccard_loss,
         segref.focal_tversky_loss,
+        segref.topk_cross_entropy,
+        segref.poly_loss,
     ],
 )
 def test_vmap_over_images_equals_a_loop(fn):

@@ -65,6 +65,9 @@ CLASS_LOSSES = {
     "tversky_loss": segref.tversky_loss,
     "focal_tversky_loss": segref.focal_tversky_loss,
     "generalized_dice_loss": segref.generalized_dice_loss,
+    "topk_cross_entropy": segref.topk_cross_entropy,
+    "bootstrapped_cross_entropy": functools.partial(segref.bootstrapped_cross_entropy, num_kept=4, threshold=0.5),
+    "poly_loss": segref.poly_loss,
 }
 BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy, "binary_focal_loss": segref.binary_focal_loss}
 
