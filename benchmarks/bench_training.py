@@ -8,8 +8,9 @@ measured in this process against baselines measured in the same run:
 - MONAI (``DiceLoss``, ``DiceCELoss``, ``FocalLoss``, ``TverskyLoss``, ``GeneralizedDiceLoss`` with
   ``to_onehot_y`` and softmax), kornia (``dice_loss`` and ``tversky_loss``, 2D only; ``focal_loss``), SMP's
   ``DiceLoss("multiclass")`` and ``TverskyLoss("multiclass")`` (with ``gamma`` for focal Tversky);
-- nnU-Net's Dice+CE: its algorithm re-stated here (nnU-Net itself is not imported,
-  see ``nnunet_style_dice_ce``).
+- nnU-Net's Dice+CE and TopK: their algorithms re-stated here (nnU-Net itself is not
+  imported, see ``nnunet_style_dice_ce`` and ``plain_topk_ce``); Poly-1 in plain PyTorch
+  (``plain_poly1``).
 
 Time: the implementations of a case run interleaved, one step each per round in
 a shuffled order, after warm-up steps, in a fresh process; that is repeated in
@@ -103,6 +104,20 @@ def nnunet_style_dice_ce(z: torch.Tensor, y: torch.Tensor, smooth: float = 1e-5)
     return F.cross_entropy(z, y) - dice.mean()
 
 
+def plain_topk_ce(z: torch.Tensor, y: torch.Tensor, k: float = 10.0) -> torch.Tensor:
+    """TopK cross-entropy in plain PyTorch, as nnU-Net's ``TopKLoss`` computes it
+    (nnunetv2/training/loss/robust_ce_loss.py): per-pixel ``F.cross_entropy``, the
+    ``k`` percent largest over the whole batch, their mean."""
+    losses = F.cross_entropy(z, y, reduction="none").reshape(-1)
+    return losses.topk(int(losses.numel() * k / 100), sorted=False).values.mean()
+
+
+def plain_poly1(z: torch.Tensor, y: torch.Tensor, epsilon: float = 1.0) -> torch.Tensor:
+    """Poly-1 in plain PyTorch, as the paper's pseudocode: CE + epsilon (1 - p_t), p_t = exp(-CE)."""
+    ce = F.cross_entropy(z, y, reduction="none")
+    return (ce + epsilon * (1 - torch.exp(-ce))).mean()
+
+
 def _monai(name: str, **options):
     module = importlib.import_module("monai.losses")
     loss = getattr(module, name)(**options)
@@ -194,6 +209,17 @@ IMPLEMENTATIONS = [
         "focal Tversky",
         lambda: smp_losses().TverskyLoss("multiclass", from_logits=True, alpha=0.3, beta=0.7, gamma=0.75),
     ),
+]
+IMPLEMENTATIONS += [
+    Implementation("segref TopK CE", "TopK", lambda: partial(segref.topk_cross_entropy, from_logits=True)),
+    Implementation("TopK CE (plain PyTorch, nnU-Net's algorithm)", "TopK", lambda: plain_topk_ce),
+    Implementation(
+        "segref bootstrapped CE",
+        "bootstrapped",
+        lambda: partial(segref.bootstrapped_cross_entropy, from_logits=True, num_kept=512, threshold=0.3),
+    ),
+    Implementation("segref Poly-1", "Poly-1", lambda: partial(segref.poly_loss, from_logits=True)),
+    Implementation("Poly-1 (plain PyTorch)", "Poly-1", lambda: plain_poly1),
 ]
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
 

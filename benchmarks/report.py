@@ -12,7 +12,19 @@ from pathlib import Path
 
 FLOORS = {"BCE": "F.binary_cross_entropy_with_logits"}
 DEFAULT_FLOOR = "F.cross_entropy"
-FAMILIES = ("CE", "BCE", "Dice", "Dice+CE", "focal", "Tversky", "focal Tversky", "generalized Dice")
+FAMILIES = (
+    "CE",
+    "BCE",
+    "Dice",
+    "Dice+CE",
+    "focal",
+    "Tversky",
+    "focal Tversky",
+    "generalized Dice",
+    "TopK",
+    "bootstrapped",
+    "Poly-1",
+)
 
 
 _FAMILY: dict[str, str] = {}
@@ -109,6 +121,11 @@ def _versus(result: dict) -> str:
         ("segref Dice+CE", "nnU-Net-style Dice+CE (re-stated)"),
         ("segref focal", "MONAI FocalLoss"),
         ("segref focal", "kornia focal_loss"),
+        ("segref Tversky", "MONAI TverskyLoss"),
+        ("segref Tversky", "SMP TverskyLoss"),
+        ("segref generalized Dice", "MONAI GeneralizedDiceLoss"),
+        ("segref TopK CE", "TopK CE (plain PyTorch, nnU-Net's algorithm)"),
+        ("segref Poly-1", "Poly-1 (plain PyTorch)"),
     ]
     cases = list(result["cases"])
     lines = ["| segref | against | " + " | ".join(cases) + " |", "|---|---|" + "---|" * len(cases)]

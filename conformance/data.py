@@ -25,6 +25,8 @@ SEGREF_DEFAULTS: dict[str, str] = {
     "dice-ce": "segref.dice_ce_loss(z, y, from_logits=True)",
     "tversky": "segref.tversky_loss(z, y, from_logits=True)",
     "generalized-dice": "segref.generalized_dice_loss(z, y, from_logits=True)",
+    "topk": "segref.topk_cross_entropy(z, y, from_logits=True)",
+    "poly": "segref.poly_loss(z, y, from_logits=True)",
     "metrics": "segref.dice_score(z.argmax(1), y, num_classes=C)",
 }
 
@@ -43,6 +45,8 @@ def segref_default_value(loss: str, case: model.Case) -> float:
         "dice-ce": lambda: segref.dice_ce_loss(z, y, from_logits=True),
         "tversky": lambda: segref.tversky_loss(z, y, from_logits=True),
         "generalized-dice": lambda: segref.generalized_dice_loss(z, y, from_logits=True),
+        "topk": lambda: segref.topk_cross_entropy(z, y, from_logits=True),
+        "poly": lambda: segref.poly_loss(z, y, from_logits=True),
         "metrics": lambda: segref.dice_score(z.argmax(1), y, num_classes=case.num_classes),
     }
     return float(model.as_array(values[loss]()))

@@ -32,6 +32,8 @@ LOSSES: dict[str, str] = {
     "dice-ce": "Dice + cross-entropy",
     "tversky": "Tversky and focal Tversky losses",
     "generalized-dice": "Generalised Dice loss",
+    "topk": "TopK and bootstrapped cross-entropy",
+    "poly": "Poly-1 loss",
     "metrics": "Hard Dice and IoU metrics",
 }
 

@@ -438,4 +438,6 @@ NOT_PROVIDED = {
     "dice-ce": "no Dice loss in tf_keras to add to its cross-entropy",
     "tversky": "no Tversky loss in tf_keras (keras.losses.Tversky came with Keras 3)",
     "generalized-dice": "no generalised Dice loss in tf_keras",
+    "topk": "no TopK or bootstrapped cross-entropy in tf_keras",
+    "poly": "no PolyLoss in tf_keras",
 }

@@ -1217,4 +1217,8 @@ TVERSKY_ROWS = [
 
 ROWS = BCE_ROWS + CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + METRIC_ROWS
 
-NOT_PROVIDED: dict[str, str] = {"generalized-dice": "no generalised Dice loss in keras.losses"}
+NOT_PROVIDED: dict[str, str] = {
+    "generalized-dice": "no generalised Dice loss in keras.losses",
+    "topk": "no TopK or bootstrapped cross-entropy in keras.losses",
+    "poly": "no PolyLoss in keras.losses",
+}

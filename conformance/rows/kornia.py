@@ -412,4 +412,6 @@ NOT_PROVIDED = {
     "(focal_loss with gamma=0 gives it divided by C)",
     "dice-ce": "no combined Dice + cross-entropy loss in kornia.losses",
     "generalized-dice": "no generalised Dice loss in kornia.losses",
+    "topk": "no TopK or bootstrapped cross-entropy in kornia.losses",
+    "poly": "no PolyLoss in kornia.losses",
 }

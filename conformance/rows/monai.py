@@ -1133,4 +1133,7 @@ ROWS = (
     CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + GENERALIZED_DICE_ROWS + METRIC_ROWS
 )
 
-NOT_PROVIDED: dict[str, str] = {}
+NOT_PROVIDED: dict[str, str] = {
+    "topk": "no TopK or bootstrapped cross-entropy in monai.losses",
+    "poly": "no PolyLoss in monai.losses",
+}

@@ -17,7 +17,7 @@ import numpy as np
 import segref
 
 from ..frameworks import tensor as t
-from ..model import IGNORE_INDEX, Case, Row, cases
+from ..model import CLASS_WEIGHTS, IGNORE_INDEX, Case, Row, cases
 from .keras3 import with_cases, zero_probability
 
 COMMIT = "468cf803df9b267150ae2b6c0c59b8ac84f16227"  # the v2.8.1 tag
@@ -433,7 +433,103 @@ ROWS = [
     ),
 ]
 
+TOPK_SRC = source("training/loss/robust_ce_loss.py", 19, 32)
+
+
+def topk(**options):
+    from nnunetv2.training.loss.robust_ce_loss import TopKLoss
+
+    return TopKLoss(**options)
+
+
+def nnunet_topk_mean(c: Case, k: float, ignore_index: int | None = None) -> float:
+    """nnU-Net's TopK as segref's per-pixel cross-entropy writes it: the int(k/100 * every pixel)
+    largest values, ignored pixels (loss 0) among them, averaged."""
+    per_pixel = np.asarray(
+        segref.categorical_cross_entropy(
+            c.logits, c.labels, from_logits=True, ignore_index=ignore_index, reduction="none"
+        )
+    ).ravel()
+    kept = int(per_pixel.size * k / 100)
+    return float(np.sort(per_pixel)[::-1][:kept].mean()) if kept else float("nan")
+
+
+def small_cases() -> list[Case]:
+    """The cases with fewer than 100 pixels: 1 % of them rounds down to none."""
+    return [c for c in cases() if c.labels.size < 100]
+
+
+TOPK_ROWS = [
+    Row(
+        loss="topk",
+        framework="nnunet",
+        setting="TopKLoss defaults (k=10)",
+        framework_call="TopKLoss()(z, y[:, None].float())",
+        segref_call="segref.topk_cross_entropy(z, y, from_logits=True)",
+        framework_fn=lambda c: topk()(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.topk_cross_entropy(c.logits, c.labels, from_logits=True),
+        framework_default=True,
+        segref_default=True,
+        note="The 10 % of pixels of the whole batch with the largest cross-entropy, averaged: "
+        "int(k/100 * pixels) of them, the same count as segref's floor(k M / 100) here.",
+        source=TOPK_SRC,
+    ),
+    Row(
+        loss="topk",
+        framework="nnunet",
+        setting="k=30, class weights, label smoothing",
+        framework_call="TopKLoss(weight=w, k=30, label_smoothing=0.1)(z, y[:, None].float())",
+        segref_call="segref.topk_cross_entropy(z, y, from_logits=True, k=30, class_weights=w, label_smoothing=0.1)",
+        framework_fn=lambda c: topk(weight=t(CLASS_WEIGHTS[: c.num_classes]), k=30, label_smoothing=0.1)(
+            t(c.logits), y1(c)
+        ),
+        segref_fn=lambda c: segref.topk_cross_entropy(
+            c.logits,
+            c.labels,
+            from_logits=True,
+            k=30,
+            class_weights=CLASS_WEIGHTS[: c.num_classes],
+            label_smoothing=0.1,
+        ),
+        note="TopKLoss passes weight and label_smoothing to torch's per-pixel cross-entropy "
+        "(reduction='none'), so the weights choose which pixels are kept, and the mean divides by their "
+        "number, not by their weights: as segref.",
+        source=TOPK_SRC,
+    ),
+    Row(
+        loss="topk",
+        framework="nnunet",
+        setting="ignore_index",
+        framework_call="TopKLoss(ignore_index=255, k=30)(z, y[:, None].float())",
+        segref_call="int(0.3 * y.size) largest of segref.categorical_cross_entropy(z, y, from_logits=True, "
+        "ignore_index=255, reduction='none'), averaged",
+        framework_fn=lambda c: topk(ignore_index=c.ignore_index, k=30)(t(c.logits), y1(c)),
+        segref_fn=lambda c: nnunet_topk_mean(c, 30, c.ignore_index),
+        inputs=lambda: list(cases(ignore=True)),
+        differs="nnU-Net keeps k percent of all pixels, ignored ones included (their loss is 0, so they are "
+        "kept last and pull the mean down when few pixels count); segref's topk_cross_entropy keeps k percent "
+        "of the counted pixels, so that ignoring a pixel equals removing it.",
+        source=TOPK_SRC,
+    ),
+    Row(
+        loss="topk",
+        framework="nnunet",
+        setting="k=1 on fewer than 100 pixels",
+        framework_call="TopKLoss(k=1)(z, y[:, None].float())",
+        segref_call="the mean of no pixel (NaN); segref.topk_cross_entropy(z, y, from_logits=True, k=1) keeps one",
+        framework_fn=lambda c: topk(k=1)(t(c.logits), y1(c)),
+        segref_fn=lambda c: nnunet_topk_mean(c, 1),
+        inputs=small_cases,
+        differs="int(k/100 * pixels) is 0 here, and the mean of no value is NaN. segref keeps at least one "
+        "pixel, max(1, floor(k M / 100)), so its loss is the largest per-pixel cross-entropy.",
+        source=TOPK_SRC,
+    ),
+]
+
+ROWS += TOPK_ROWS
+
 NOT_PROVIDED = {
+    "poly": "no PolyLoss",
     "binary-cross-entropy": "no BCE loss of its own: DC_and_BCE_loss calls torch's BCEWithLogitsLoss (see PyTorch)",
     "jaccard": "no Jaccard (IoU) loss",
     "focal": "no focal loss",

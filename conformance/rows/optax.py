@@ -458,8 +458,84 @@ TVERSKY_ROWS = [
     ),
 ]
 
-ROWS = BCE_ROWS + CE_ROWS + FOCAL_ROWS + DICE_ROWS + JACCARD_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + GENERALIZED_DICE_ROWS
+POLY_SRC = src("_classification.py", 468, 525)
+
+POLY_ROWS = [
+    Row(
+        loss="poly",
+        framework="optax",
+        setting="poly_loss_cross_entropy defaults, mean",
+        framework_call="optax.losses.poly_loss_cross_entropy(z_last, y_1h_last).mean()",
+        segref_call="segref.poly_loss(z, y, from_logits=True, epsilon=2.0)",
+        framework_fn=lambda c: ox().losses.poly_loss_cross_entropy(last(c.logits), last(c.one_hot)).mean(),
+        segref_fn=lambda c: segref.poly_loss(c.logits, c.labels, from_logits=True, epsilon=2.0),
+        framework_default=True,
+        note="optax's default epsilon is 2 (the paper's ImageNet value), segref's 1; both compute "
+        "softmax cross-entropy + epsilon * sum_c y_c (1 - p_c) per pixel.",
+        source=POLY_SRC,
+    ),
+    Row(
+        loss="poly",
+        framework="optax",
+        setting="epsilon=1, per pixel",
+        framework_call="optax.losses.poly_loss_cross_entropy(z_last, y_1h_last, epsilon=1.0)",
+        segref_call="segref.poly_loss(z, y, from_logits=True, reduction='none')",
+        framework_fn=lambda c: ox().losses.poly_loss_cross_entropy(last(c.logits), last(c.one_hot), epsilon=1.0),
+        segref_fn=lambda c: segref.poly_loss(c.logits, c.labels, from_logits=True, reduction="none"),
+        segref_default=True,
+        note="One value per pixel, (N, *spatial), in both.",
+        source=POLY_SRC,
+    ),
+    Row(
+        loss="poly",
+        framework="optax",
+        setting="epsilon=-1, smoothed labels",
+        framework_call="optax.losses.poly_loss_cross_entropy(z_last, 0.9 * y_1h_last + 0.1 / C, epsilon=-1.0)",
+        segref_call="segref.poly_loss(z, y, from_logits=True, epsilon=-1.0, label_smoothing=0.1, reduction='none')",
+        framework_fn=lambda c: ox().losses.poly_loss_cross_entropy(
+            last(c.logits), last(0.9 * c.one_hot + 0.1 / c.num_classes), epsilon=-1.0
+        ),
+        segref_fn=lambda c: segref.poly_loss(
+            c.logits, c.labels, from_logits=True, epsilon=-1.0, label_smoothing=0.1, reduction="none"
+        ),
+        note="optax has no label smoothing of its own: it takes the smoothed distribution as labels, and "
+        "p_t = sum_c y_c p_c is then the smoothed target's probability, as in the paper's pseudocode and segref. "
+        "epsilon = -1 is the paper's value for detection.",
+        source=POLY_SRC,
+    ),
+    Row(
+        loss="poly",
+        framework="optax",
+        setting="soft labels",
+        framework_call="optax.losses.poly_loss_cross_entropy(z_last, q_last, epsilon=1.0)",
+        segref_call="segref.poly_loss(z, q, from_logits=True, reduction='none')",
+        framework_fn=lambda c: ox().losses.poly_loss_cross_entropy(last(c.logits), last(soft_labels(c)), epsilon=1.0),
+        segref_fn=lambda c: segref.poly_loss(c.logits, soft_labels(c), from_logits=True, reduction="none"),
+        note="q: a soft target that sums to 1 over the classes (a softmax of other random numbers).",
+        source=POLY_SRC,
+    ),
+]
+
+
+def soft_labels(c: Case) -> np.ndarray:
+    """A soft target for ``c``: a softmax over the classes of other random numbers."""
+    q = np.exp(np.random.default_rng(c.logits.size).standard_normal(c.logits.shape))
+    return q / q.sum(axis=1, keepdims=True)
+
+
+ROWS = (
+    BCE_ROWS
+    + CE_ROWS
+    + FOCAL_ROWS
+    + DICE_ROWS
+    + JACCARD_ROWS
+    + DICE_CE_ROWS
+    + TVERSKY_ROWS
+    + GENERALIZED_DICE_ROWS
+    + POLY_ROWS
+)
 
 NOT_PROVIDED = {
     "metrics": "no hard Dice or IoU metrics in optax (an optimisation library)",
+    "topk": "no TopK or bootstrapped cross-entropy in optax.losses",
 }

@@ -193,5 +193,7 @@ NOT_PROVIDED = {
     "dice-ce": "no Dice loss in torch.nn",
     "tversky": "no Tversky loss in torch.nn",
     "generalized-dice": "no generalised Dice loss in torch.nn",
+    "topk": "no TopK cross-entropy in torch.nn (F.cross_entropy(reduction='none') and torch.topk build one)",
+    "poly": "no PolyLoss in torch.nn",
     "metrics": "no segmentation metrics in torch",
 }

@@ -843,4 +843,6 @@ ROWS = (
 NOT_PROVIDED = {
     "dice-ce": "no combined loss in SMP (DiceLoss and SoftCrossEntropyLoss are separate modules)",
     "generalized-dice": "no generalised Dice loss in SMP (its DiceLoss has class_weights, fixed, not from the volumes)",
+    "topk": "no TopK or bootstrapped cross-entropy in SMP",
+    "poly": "no PolyLoss in SMP",
 }

@@ -437,5 +437,15 @@ ROWS = DICE_ROWS + IOU_ROWS + GENERALIZED_DICE_ROWS
 
 NOT_PROVIDED = {
     loss: "torchmetrics has metrics, no losses"
-    for loss in ["binary-cross-entropy", "categorical-cross-entropy", "dice", "jaccard", "focal", "dice-ce", "tversky"]
+    for loss in [
+        "binary-cross-entropy",
+        "categorical-cross-entropy",
+        "dice",
+        "jaccard",
+        "focal",
+        "dice-ce",
+        "tversky",
+        "topk",
+        "poly",
+    ]
 }
