@@ -137,10 +137,6 @@ def to_float(xp: Any, x: AnyArray, dtype: Any) -> AnyArray:
     return x if x.dtype == dtype else xp.astype(x, dtype)
 
 
-def scalar_like(xp: Any, value: float, like: AnyArray) -> AnyArray:
-    return xp.asarray(value, dtype=like.dtype, device=device(like))
-
-
 def softplus(xp: Any, z: AnyArray) -> AnyArray:
     """log(1 + exp(z)), without overflow for any finite z."""
     if is_torch(z):
@@ -291,10 +287,10 @@ def confusion_counts(xp: Any, pred: AnyArray, target: AnyArray, valid: AnyArray,
 
 def largest_first(x: AnyArray, count: int | None = None) -> tuple[AnyArray, AnyArray]:
     """The values of each row of a 2-D ``x`` in decreasing order, and their column indices;
-    only the ``count`` largest when ``count`` is given (torch's ``topk``: no full sort)."""
+    only the ``count`` largest, in any order, when ``count`` is given (torch's ``topk``: no sort)."""
     if is_torch(x):
         if count is not None:
-            return _torch().topk(x, count, dim=1)
+            return _torch().topk(x, count, dim=1, sorted=False)
         return _torch().sort(x, dim=1, descending=True)
     order = np.argsort(-x, axis=1, kind="stable")[:, :count]
     return np.take_along_axis(x, order, axis=1), order

@@ -16,7 +16,9 @@ def safe_divide(xp: Any, numerator: AnyArray, denominator: AnyArray, *, when_zer
     overflow and, multiplied by a zero, make a NaN."""
     nonzero = denominator != 0  # a NaN denominator stays NaN
     ratio = numerator / xp.where(nonzero, denominator, xp.ones_like(denominator))
-    exact = xp.where(nonzero, ratio, B.scalar_like(xp, when_zero, ratio) * xp.ones_like(ratio))
+    # full_like fills on the device; a scalar tensor made on the host would be copied over, and on
+    # CUDA a copy from the host waits for the GPU (a synchronisation)
+    exact = xp.where(nonzero, ratio, xp.full_like(ratio, when_zero))
     if not (B.differentiating(numerator) or B.differentiating(denominator)):
         return exact
     bounded = numerator / denominator.clamp_min(B.negligible(denominator.dtype))

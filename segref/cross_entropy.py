@@ -475,15 +475,15 @@ def bootstrapped_cross_entropy(
     def kept(counted: Any, values: Any) -> Any:
         if threshold is None and isinstance(counted, int):
             return min(counted, num_kept)
+        # a mask, without sorting: every loss above t if there are at least K of them, else the K
+        # largest (ignored pixels hold -1, below every loss and threshold, and are masked out)
         xp = B.namespace(values)
-        dtype = values.dtype
-        if isinstance(counted, int):
-            counted = xp.full((values.shape[0],), counted, dtype=dtype, device=B.device(values))
-        floor = xp.full_like(counted, num_kept)
+        _, order = B.largest_first(values, min(num_kept, values.shape[1]))
+        kept = B.place_in_rows(values, order, xp.ones(order.shape, dtype=values.dtype, device=B.device(values)))
         if threshold is not None:
-            # ignored pixels hold -1 in values, below every threshold
-            floor = xp.maximum(floor, xp.sum(xp.astype(values > threshold, dtype), axis=1))
-        return xp.minimum(counted, floor)
+            above = xp.astype(values > threshold, values.dtype)
+            kept = xp.where(xp.sum(above, axis=1, keepdims=True) >= num_kept, above, kept)
+        return kept if isinstance(counted, int) else kept * xp.astype(values >= 0, values.dtype)
 
     return _mean_of_largest(
         pred, target, kept, from_logits, per_image, label_smoothing, class_weights, ignore_index, axis, reduction
@@ -502,8 +502,9 @@ def _mean_of_largest(
     axis: int,
     reduction: str,
 ) -> Array:
-    """The per-pixel cross-entropy's largest values, ``kept(counted, values)`` of each group
-    (the batch, or each image), averaged over their number (TopK and bootstrapping)."""
+    """The per-pixel cross-entropy's largest values in each group (the batch, or each image),
+    averaged over their number (TopK and bootstrapping). ``kept(counted, values)`` says which:
+    a number of them (an int, or one count per group), or a 0/1 mask shaped like ``values``."""
     smoothing = V.check_number("label_smoothing", smoothing, low=0.0, high=1.0)
     inputs = prepare_classes(
         pred,
@@ -530,12 +531,15 @@ def _mean_of_largest(
     count = kept(counted, values)
     if isinstance(count, int):
         largest, order = B.largest_first(values, count)
+    elif count.ndim == 2:  # a 0/1 mask of the kept pixels
+        largest, order, count = values * count, None, xp.sum(count, axis=1)
     else:
         largest, order = B.largest_first(values)
         rank = xp.arange(values.shape[1], device=B.device(values))
         largest = xp.where(rank < count[:, None], largest, xp.zeros_like(largest))
     if reduction == "none":
-        return finish(xp, xp.reshape(B.place_in_rows(values, order, largest), loss.shape), inputs.out_dtype)
+        kept_values = largest if order is None else B.place_in_rows(values, order, largest)
+        return finish(xp, xp.reshape(kept_values, loss.shape), inputs.out_dtype)
     total = xp.sum(largest, axis=1)
     if reduction == "sum":
         return finish(xp, xp.sum(total), inputs.out_dtype)

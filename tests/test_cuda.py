@@ -49,15 +49,25 @@ def _inputs(device: str, dtype=torch.float32, binary: bool = False):
     return z.to(device=device, dtype=dtype).requires_grad_(True), y.to(device)
 
 
-def _call(name: str, device: str, options: dict, dtype=torch.float32):
+def _prepared(name: str, device: str, options: dict, dtype=torch.float32):
+    """The loss function and its inputs (made on the host and copied over beforehand)."""
     binary = name in BINARY_LOSSES
     z, y = _inputs(device, dtype, binary)
     if not binary and "ignore_index" not in options:
         y = torch.where(y == 255, 0, y)
     fn = (BINARY_LOSSES if binary else CLASS_LOSSES)[name]
+    return fn, z, y
+
+
+def _step(fn, z, y, options: dict):
     value = fn(z, y, from_logits=True, **options)
     value.backward()
     return value, z.grad
+
+
+def _call(name: str, device: str, options: dict, dtype=torch.float32):
+    fn, z, y = _prepared(name, device, options, dtype)
+    return _step(fn, z, y, options)
 
 
 @pytest.mark.parametrize("options", OPTIONS)
@@ -91,9 +101,11 @@ def test_cuda_training_step_reads_the_host_at_most_once_and_never_without_value_
     if name in BINARY_LOSSES and options:
         return
     _call(name, "cuda", options)  # warm-up: lazy initialisation may synchronise once
-    assert _synchronisations(lambda: _call(name, "cuda", options)) <= 1
+    fn, z, y = _prepared(name, "cuda", options)
+    assert _synchronisations(lambda: _step(fn, z, y, options)) <= 1
+    fn, z, y = _prepared(name, "cuda", options)
     with segref.value_checks(False):
-        assert _synchronisations(lambda: _call(name, "cuda", options)) == 0
+        assert _synchronisations(lambda: _step(fn, z, y, options)) == 0
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
