@@ -320,4 +320,5 @@ def median_of(xp: Any, values: AnyArray, present: AnyArray) -> AnyArray:
         return np.median(values[present])
     ordered = xp.sort(xp.where(present, values, xp.full_like(values, float("inf"))))
     count = xp.clip(xp.sum(xp.astype(present, xp.int64)), 1, None)
-    return (ordered[(count - 1) // 2] + ordered[count // 2]) / 2
+    middle = xp.stack(((count - 1) // 2, count // 2))  # an index tensor: a 0-d one would be read on the host
+    return xp.mean(xp.take(ordered, middle))
