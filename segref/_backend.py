@@ -267,7 +267,8 @@ def label_counts(labels: AnyArray, num_classes: int, dtype: Any) -> AnyArray:
     """How many pixels of each image carry each class: (N, S) torch labels -> (N, C) counts.
 
     ``bincount`` without weights, about 3x faster than scattering ones on CPU; its
-    output size depends on the data, so compiled code uses ``class_sums`` instead.
+    output size depends on the data (on CUDA it reads the labels' minimum and maximum on
+    the host), so compiled code and GPUs use ``class_sums`` instead.
     """
     n = labels.shape[0]
     offsets = _torch().arange(n, device=labels.device).unsqueeze(1) * num_classes

@@ -34,6 +34,7 @@ is evaluated with differentiable operations on a recomputed softmax, so
 from __future__ import annotations
 
 import contextlib
+import inspect
 from typing import NamedTuple
 
 import torch
@@ -151,12 +152,23 @@ class _SoftmaxIndexTermsWithJvp(_SoftmaxIndexTerms):
         return d_log_p_true if has_log else None, d_weighted, d_intersection, d_pred_sum, None, None
 
 
+# torch's Function.apply binds the arguments to forward's signature on every call (to apply its
+# defaults), and inspect.signature is slow: computed once here, read from __signature__ after
+_SoftmaxIndexTerms.forward.__signature__ = inspect.signature(_SoftmaxIndexTerms.forward)  # type: ignore[attr-defined]
+
+
 def _plus(total: torch.Tensor | None, term: torch.Tensor) -> torch.Tensor:
     return term if total is None else total + term
 
 
 def _full_precision(z: torch.Tensor):
-    """Autocast off inside the kernel: its sums (matmul) must not run in float16 or bfloat16."""
+    """Autocast off inside the kernel: its sums (matmul) must not run in float16 or bfloat16.
+    Entering an autocast context costs more than the kernel on a small step: only when it is on."""
+    try:
+        if not torch.is_autocast_enabled(z.device.type):
+            return contextlib.nullcontext()
+    except TypeError:  # torch < 2.4 takes no device type here
+        pass
     try:
         return torch.autocast(device_type=z.device.type, enabled=False)
     except RuntimeError:  # a device type autocast does not know has no autocast to turn off

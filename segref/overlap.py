@@ -54,7 +54,9 @@ def overlap_statistics(
     if terms is not None:
         intersection, pred_sum = terms.intersection, terms.pred_sum
         index = xp.reshape(inputs.index, (n, -1))
-        if valid is None and not B.compiling():
+        # bincount is the fastest count on the CPU; on a GPU it reads the labels' range on the host
+        # (its output size depends on the data), so there the counts are scattered
+        if valid is None and not B.compiling() and index.device.type == "cpu":
             target_sum = B.label_counts(index, num_classes, pred_sum.dtype)
         else:
             target_sum = B.class_sums(xp, _counts(xp, valid, index, pred_sum.dtype), index, num_classes)
