@@ -767,6 +767,140 @@ def fig_generalized_dice(theme: str) -> Figure:
     return fig
 
 
+# topk: one image of 1000 pixels, 980 of background fitted fairly well and a 20-pixel object fitted
+# badly; the probabilities of the true class are spread evenly over a range in each group.
+TOPK_GROUPS = ((980, 0.6, 0.99), (20, 0.1, 0.5))
+TOPK_PERCENTS = np.array([1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0, 75.0, 100.0])
+
+
+def topk_gradient_share(percent: float) -> tuple[float, float]:
+    """(share of |d loss / d z| on the object's pixels, loss) of segref.topk_cross_entropy at k = percent."""
+    p_true = torch.cat([torch.linspace(low, high, size, dtype=torch.float64) for size, low, high in TOPK_GROUPS])
+    labels = torch.cat([torch.full((size,), c, dtype=torch.long) for c, (size, _, _) in enumerate(TOPK_GROUPS)])
+    z = torch.zeros(1, 2, p_true.numel(), dtype=torch.float64)
+    z[0, labels, torch.arange(p_true.numel())] = torch.log(p_true / (1 - p_true))  # softmax gives p_true
+    z.requires_grad_(True)
+    loss = segref.topk_cross_entropy(z, labels[None], from_logits=True, k=percent)
+    (grad,) = torch.autograd.grad(loss, z)
+    magnitude = grad.abs().sum(dim=1)[0]
+    return float(magnitude[TOPK_GROUPS[0][0] :].sum() / magnitude.sum()), float(loss.detach())
+
+
+def fig_topk(theme: str) -> Figure:
+    """Share of the gradient on a small, badly fitted object, and the loss, as k grows."""
+    shares, losses = zip(*(topk_gradient_share(k) for k in TOPK_PERCENTS), strict=True)
+    # at k = 100 the loss is the plain cross-entropy, whose per-pixel gradient magnitude is 2 (1 - p_t) / M
+    p_true = np.concatenate([np.linspace(low, high, size) for size, low, high in TOPK_GROUPS])
+    plain_share = (1 - p_true[TOPK_GROUPS[0][0] :]).sum() / (1 - p_true).sum()
+    if not np.isclose(shares[-1], plain_share, rtol=1e-9) or not np.isclose(losses[-1], -np.log(p_true).mean()):
+        raise FigureCheckError("topk_cross_entropy(k=100) is not the cross-entropy (value or gradient share)")
+    fig, (left, right) = _new_figure(2)
+    left.plot(TOPK_PERCENTS, np.array(shares) * 100, marker="o")
+    left.set_ylabel(_by_layout("gradient on the 20-pixel object (%)", "gradient on object (%)"))
+    left.set_ylim(0, 102)
+    right.plot(TOPK_PERCENTS, losses, marker="o")
+    right.set_ylabel("loss")
+    right.set_ylim(0, None)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xticks([1, 3, 10, 30, 100], ["1", "3", "10", "30", "100"])
+        ax.set_xlabel("k, the percentage of pixels kept")
+    return fig
+
+
+POLY_EPSILONS = (-1.0, 0.0, 1.0, 2.0)
+
+
+def poly_of_p_true(p_true: torch.Tensor, epsilon: float) -> torch.Tensor:
+    """segref.poly_loss of independent 3-class pixels whose true class (0) has probability p_true
+    and whose two other classes share the rest equally: per-pixel losses."""
+    rest = torch.log((1 - p_true) / 2)
+    z = torch.stack([torch.log(p_true), rest, rest], dim=1)  # (pixels, 3): softmax gives p_true
+    return segref.poly_loss(
+        z, torch.zeros(p_true.shape[0], dtype=torch.long), from_logits=True, epsilon=epsilon, reduction="none"
+    )
+
+
+def fig_poly(theme: str) -> Figure:
+    """Poly-1 loss -log p_t + epsilon (1 - p_t) and its derivative along the true logit, for several epsilon."""
+    p = _probabilities(0.02, 0.999).double()
+    fig, (left, right) = _new_figure(2)
+    for epsilon in POLY_EPSILONS:
+        z_true = torch.log(p).requires_grad_(True)
+        rest = torch.log((1 - p) / 2)
+        loss = segref.poly_loss(
+            torch.stack([z_true, rest, rest], dim=1),
+            torch.zeros(p.shape[0], dtype=torch.long),
+            from_logits=True,
+            epsilon=epsilon,
+            reduction="none",
+        )
+        (grad,) = torch.autograd.grad(loss.sum(), z_true)
+        pn = p.numpy()
+        if not np.allclose(loss.detach().numpy(), -np.log(pn) + epsilon * (1 - pn), rtol=1e-10):
+            raise FigureCheckError(f"poly_loss(epsilon={epsilon:g}) is not -log p_t + epsilon (1 - p_t)")
+        if not np.allclose(grad.numpy(), (pn - 1) * (1 + epsilon * pn), rtol=1e-8, atol=1e-12):
+            raise FigureCheckError(f"poly_loss(epsilon={epsilon:g}): d/dz_t is not (p_t - 1)(1 + epsilon p_t)")
+        label = "ε = 0 (cross-entropy)" if epsilon == 0 else f"ε = {epsilon:g}"
+        left.plot(pn, loss.detach(), label=label)
+        right.plot(pn, grad, label=label)
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("probability $p_t$ of the true class")
+    left.set_ylabel("loss per pixel")
+    left.set_ylim(0, 4.5)
+    left.legend()
+    right.set_ylabel("gradient  $\\partial \\ell / \\partial z_t$")
+    right.set_ylim(-1.25, 0.05)
+    _zero_line(right, theme)
+    return fig
+
+
+# class-weights: 10 images of 100 pixels. Class 1 has 20 pixels in every image, class 2 five in
+# half of them, class 3 two in every image, class 4 thirty in one image; class 0 the rest.
+CLASS_WEIGHT_SCHEMES = ("inverse", "inverse_sqrt", "median")
+
+
+def class_weight_labels() -> np.ndarray:
+    """The figure's label maps, (10, 100)."""
+    labels = np.zeros((10, 100), dtype=np.int64)
+    labels[:, :20] = 1
+    labels[:5, 20:25] = 2
+    labels[:, 25:27] = 3
+    labels[0, 27:57] = 4
+    return labels
+
+
+def fig_class_weights(theme: str) -> Figure:
+    """Class weights of each scheme (log scale) and the share of the total weight each class then carries."""
+    labels = class_weight_labels()
+    counts = np.bincount(labels.ravel(), minlength=5)
+    frequency = counts / counts.sum()
+    fig, (left, right) = _new_figure(2, legend_rows=1)
+    width = 0.27
+    for position, scheme in enumerate(CLASS_WEIGHT_SCHEMES):
+        weights = np.asarray(segref.class_frequency_weights(labels, num_classes=5, scheme=scheme))
+        share = frequency * weights / np.sum(frequency * weights)
+        if scheme == "inverse" and not np.allclose(share, 0.2, rtol=1e-12):
+            raise FigureCheckError("inverse class weights do not give each class 1/C of the weight")
+        offset = (position - 1) * width
+        label = {"inverse": "inverse", "inverse_sqrt": "inverse square root", "median": "median frequency"}[scheme]
+        left.bar(np.arange(5) + offset, weights, width, label=label)
+        right.bar(np.arange(5) + offset, share * 100, width, label=label)
+    right.bar(np.arange(5), frequency * 100, 3 * width, fill=False, linestyle=":", label="no weights")
+    for ax in (left, right):
+        ax.set_xticks(range(5), [f"{c}\n{100 * f:g} %" for c, f in enumerate(frequency)])
+        ax.set_xlabel("class, and its share of the pixels")
+    left.set_yscale("log")
+    left.set_ylabel("weight $w_c$")
+    right.set_ylabel(_by_layout("share of the total weight (%)", "share of the weight (%)"))
+    if _narrow():
+        fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    else:
+        right.legend()
+    return fig
+
+
 FIGURES: dict[str, Callable[[str], Figure]] = {
     "bce": fig_bce,
     "bce-label-smoothing": fig_bce_label_smoothing,
@@ -781,6 +915,9 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "tversky-errors": fig_tversky_errors,
     "focal-tversky": fig_focal_tversky,
     "generalized-dice": fig_generalized_dice,
+    "topk": fig_topk,
+    "poly": fig_poly,
+    "class-weights": fig_class_weights,
 }
 
 

@@ -47,17 +47,21 @@ def test_a_changed_constant_in_the_implementation_fails_the_page(monkeypatch):
     assert any("disagrees" in failure for failure in result.failures), result.failures
 
 
-def _mutated_overlap(old: str, new: str):
-    """segref/overlap.py with ``old`` replaced by ``new``, loaded as a module of the segref package."""
+def _mutated(filename: str, old: str, new: str):
+    """segref/``filename`` with ``old`` replaced by ``new``, loaded as a module of the segref package."""
     import types
 
-    path = Path(segref.__file__).with_name("overlap.py")
+    path = Path(segref.__file__).with_name(filename)
     source = path.read_text(encoding="utf-8")
     assert source.count(old) == 1, old
-    module = types.ModuleType("segref._mutated_overlap")
+    module = types.ModuleType(f"segref._mutated_{path.stem}")
     module.__package__ = "segref"
     exec(compile(source.replace(old, new), str(path), "exec"), module.__dict__)
     return module
+
+
+def _mutated_overlap(old: str, new: str):
+    return _mutated("overlap.py", old, new)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +96,60 @@ def test_a_changed_generalized_dice_implementation_fails_the_page(monkeypatch, c
     monkeypatch.setattr(segref, "generalized_dice_loss", _mutated_overlap(*change).generalized_dice_loss)
     result = _run("losses/generalized-dice.md")
     assert any("disagrees" in failure for failure in result.failures), result.failures
+
+
+@pytest.mark.parametrize(
+    ("page", "names", "change"),
+    [
+        # a constant: k percent read as k/90
+        (
+            "losses/topk.md",
+            ("topk_cross_entropy",),
+            ("max(1, math.floor(k * counted / 100))", "max(1, math.floor(k * counted / 90))"),
+        ),
+        # an operator: ignored pixels sort first instead of last
+        (
+            "losses/topk.md",
+            ("topk_cross_entropy",),
+            (
+                "values = xp.where(valid != 0, values, -xp.ones_like(values))",
+                "values = xp.where(valid != 0, values, xp.ones_like(values))",
+            ),
+        ),
+        # a constant: one pixel more than K
+        (
+            "losses/topk.md",
+            ("bootstrapped_cross_entropy",),
+            ("return min(counted, num_kept)", "return min(counted, num_kept + 1)"),
+        ),
+        # an operator: epsilon times (1 - p_t) squared
+        ("losses/poly.md", ("poly_loss",), ("ce = ce + epsilon * miss", "ce = ce + epsilon * miss * miss")),
+        # a constant: the smoothed target's 1 - p_t
+        (
+            "losses/poly.md",
+            ("poly_loss",),
+            (
+                "smoothing * (num_classes - 1) / num_classes",
+                "smoothing / num_classes",
+            ),
+        ),
+        # the square root's exponent, and the median's scale
+        ("losses/weighted-cross-entropy.md", ("class_frequency_weights",), ("raw = xp.sqrt(raw)", "raw = raw**0.45")),
+        (
+            "losses/weighted-cross-entropy.md",
+            ("class_frequency_weights",),
+            ("weights = middle / xp.where", "weights = 0.99 * middle / xp.where"),
+        ),
+    ],
+)
+def test_a_changed_cross_entropy_family_implementation_fails_the_page(monkeypatch, page, names, change):
+    mutated = _mutated("cross_entropy.py", *change)
+    for name in names:
+        monkeypatch.setattr(segref, name, getattr(mutated, name))
+    result = _run(page)
+    assert any(
+        "disagrees" in failure or "Mismatched" in failure or "assert" in failure.lower() for failure in result.failures
+    ), result.failures
 
 
 def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
@@ -250,6 +308,24 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
                 "weights = torch.where(present, weights, weights.amax(-1, keepdim=True))",
                 "weights = torch.where(present, weights, weights.amin(-1, keepdim=True))",
             ),
+        ),
+        (
+            "losses/topk.md",
+            (
+                "kept = max(1, math.floor(k * losses.numel() / 100))",
+                "kept = max(1, math.floor(k * losses.numel() / 90))",
+            ),
+        ),
+        (
+            "losses/poly.md",
+            (
+                "losses = -log_p_t - epsilon * torch.expm1(log_p_t)",
+                "losses = -log_p_t + epsilon * torch.expm1(log_p_t)",
+            ),
+        ),
+        (
+            "losses/weighted-cross-entropy.md",
+            ("weights = phi.quantile(0.5) / phi", "weights = phi.quantile(0.4) / phi"),
         ),
     ],
 )
