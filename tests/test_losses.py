@@ -480,6 +480,11 @@ def test_class_frequency_weights_median_of_an_even_number_of_classes():
         ([], {}, ValueError, r"labels is an empty iterable"),
         ([np.array([[0]]), np.array([[5]])], {}, ValueError, r"labels\[1\] holds class indices"),
         ("abc", {}, TypeError, r"labels\[0\] must be a numpy.ndarray or a torch.Tensor, got str"),
+        (np.array([[True, False]]), {}, TypeError, r"labels must hold integer class indices, got dtype bool"),
+        (np.array([[0, 1]]), {"ignore_index": "x"}, TypeError, r"ignore_index must be an int or None, got 'x'"),
+        (np.ma.masked_array([[0, 1]], mask=[[0, 1]]), {}, TypeError, r"labels is a numpy masked array"),
+        (torch.tensor([[0.0, 1.0]]), {}, TypeError, r"labels must hold integer class indices, got dtype torch.float32"),
+        (np.array(1), {}, ValueError, r"labels must have an image axis first, got a 0-d array"),
     ],
 )
 def test_class_frequency_weights_reject_bad_input(labels, options, error, message):
