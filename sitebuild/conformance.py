@@ -161,12 +161,18 @@ def matrix(document: dict[str, Any]) -> str:
 
 
 def glance(document: dict[str, Any], loss: str) -> str:
-    """Markdown lines for an "At a glance" box: per framework of :data:`GLANCE_FRAMEWORKS`, the
-    call that gives segref's default number, else the framework's default and its segref twin."""
+    """Markdown lines for an "At a glance" box: per framework of :data:`GLANCE_FRAMEWORKS` (and, when
+    none of them has the loss, per framework that has it), the call that gives segref's default
+    number, else the framework's default and its segref twin."""
     if loss not in document["losses"]:
         raise SiteCheckError(f"conformance data has no loss {loss!r} (known: {', '.join(document['losses'])})")
     lines = []
-    for framework in GLANCE_FRAMEWORKS:
+    loss_rows = [row for row in document["rows"] if row["loss"] == loss]
+    offered = [f for f in document["frameworks"] if any(row["framework"] == f for row in loss_rows)]
+    frameworks = list(GLANCE_FRAMEWORKS)
+    if not set(offered) & set(GLANCE_FRAMEWORKS):  # none of the usual three has it: show those that do
+        frameworks += [f for f in offered if f not in GLANCE_FRAMEWORKS]
+    for framework in frameworks:
         rows = [row for row in document["rows"] if row["loss"] == loss and row["framework"] == framework]
         meta = document["frameworks"][framework]
         name = f"**{meta['name']}** {meta['version']}"

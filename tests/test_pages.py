@@ -352,3 +352,11 @@ def test_an_output_shortened_to_fewer_lines_is_shown_as_written():
     result = run_page(page, source="x.md")
     assert not result.failures, result.failures
     assert "\na\n...\n" in result.markdown
+
+
+def test_figure_captions_hold_no_tex():
+    """A caption is HTML: the math extension does not see it, so $...$ would show as written."""
+    for page in PAGES:
+        text = (DOCS / page).read_text(encoding="utf-8")
+        for caption in re.findall(r"<figcaption>(.*?)</figcaption>", text, flags=re.S):
+            assert "$" not in caption and "\\" not in caption, (page, caption)
