@@ -11,7 +11,7 @@ from . import keras as keras  # segref.nn needs torch and is imported on first u
 from . import testing as testing
 from ._types import Array, ArrayInput
 from ._validation import value_checks, value_checks_enabled
-from .compound import dice_ce_loss
+from .compound import combined_loss, dice_ce_loss, dice_focal_loss, dice_topk_loss
 from .cross_entropy import (
     binary_cross_entropy,
     bootstrapped_cross_entropy,
@@ -50,10 +50,13 @@ __all__ = [
     "bootstrapped_cross_entropy",
     "categorical_cross_entropy",
     "class_frequency_weights",
+    "combined_loss",
     "dice_ce_loss",
+    "dice_focal_loss",
     "dice_from_jaccard",
     "dice_loss",
     "dice_score",
+    "dice_topk_loss",
     "focal_loss",
     "focal_tversky_loss",
     "generalized_dice_loss",

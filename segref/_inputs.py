@@ -16,6 +16,9 @@ compute the same formulas with array-API operations on NumPy or torch.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,9 +139,11 @@ class ClassInputs:
 
     @property
     def fused(self) -> bool:
-        """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target)."""
+        """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target); not
+        when terms share one input (``shared_inputs``): they then share its one ``log_softmax``."""
         return (
-            B.is_torch(self.scores)
+            not sharing_inputs()
+            and B.is_torch(self.scores)
             and self.from_logits
             and not self.multilabel
             and self.kind == "index"
@@ -161,6 +166,32 @@ class ClassInputs:
         return self._probs
 
 
+#: while ``shared_inputs`` is active: prepared inputs by (pred, target, options), so that the terms
+#: of a combined loss are checked once and share one softmax
+_SHARED: contextvars.ContextVar[dict[tuple, ClassInputs] | None] = contextvars.ContextVar("segref_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared_inputs() -> Iterator[None]:
+    """Inside, ``prepare_classes`` prepares each (pred, target) pair once: later calls with the same
+    arrays and options get the same ``ClassInputs`` (its cached log-probabilities included), with
+    their own class vectors; ``finish`` leaves results in the compute dtype for the caller to sum.
+    Under ``torch.compile`` it does nothing: the compiler merges the terms' work itself (and
+    cannot trace a context variable)."""
+    if B.compiling():
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def sharing_inputs() -> bool:
+    return not B.compiling() and _SHARED.get() is not None
+
+
 def _move_class_axis(xp: Any, x: AnyArray, axis: int) -> AnyArray:
     return x if axis == 1 else xp.moveaxis(x, axis, 1)
 
@@ -181,6 +212,19 @@ def prepare_classes(
     C values, or None); they are checked with the call's value checks and returned
     in ``inputs.vectors`` as (C,) arrays.
     """
+    shared = _SHARED.get() if sharing_inputs() else None
+    key = (id(pred), id(target), from_logits, axis, ignore_index, multilabel)
+    if shared is not None and key in shared:
+        inputs = shared[key]
+        checks = V.ValueChecks()
+        inputs.vectors = {
+            name: None
+            if value is None
+            else V.check_class_vector(inputs.xp, name, value, inputs.num_classes, inputs.scores, checks)
+            for name, value in (class_vectors or {}).items()
+        }
+        checks.run()
+        return inputs
     xp = V.check_arrays(pred, target)
     axis = V.check_axis(pred, axis)
     ignore_index = V.check_ignore_index(ignore_index)
@@ -231,7 +275,11 @@ def prepare_classes(
     for name, value in (class_vectors or {}).items():
         vectors[name] = None if value is None else V.check_class_vector(xp, name, value, num_classes, scores, checks)
     checks.run()
-    return ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, pred.dtype, vectors)
+    out_dtype = pred.dtype
+    inputs = ClassInputs(xp, scores, from_logits, multilabel, kind, index, soft, valid, num_classes, out_dtype, vectors)
+    if shared is not None:
+        shared[key] = inputs
+    return inputs
 
 
 def probability_sum_tolerance(pred: AnyArray, compute_eps: float, num_classes: int) -> float:

@@ -44,8 +44,12 @@ def reduce(xp: Any, values: AnyArray, reduction: str, *, counts: AnyArray | None
 
 
 def finish(xp: Any, value: AnyArray, out_dtype: Any) -> AnyArray:
-    """Cast back to the caller's dtype; NumPy scalars become 0-d arrays so the type is preserved."""
-    value = B.to_float(xp, value, out_dtype)
+    """Cast back to the caller's dtype; NumPy scalars become 0-d arrays so the type is preserved.
+    The terms of a combined loss (``shared_inputs``) stay in the compute dtype until their sum."""
+    from ._inputs import sharing_inputs
+
+    if not sharing_inputs():
+        value = B.to_float(xp, value, out_dtype)
     if B.is_numpy(value) or not hasattr(value, "ndim"):
         import numpy as np
 

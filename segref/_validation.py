@@ -396,7 +396,7 @@ FLAG_OPTIONS = (
     "distributed",
     "apply_class_balancing",
 )
-NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight", "beta")
+NONNEGATIVE_OPTIONS = ("smooth", "gamma", "dice_weight", "ce_weight", "focal_weight", "topk_weight", "beta")
 #: options with their own range: (low, high, whether low itself is excluded, whether None is allowed)
 BOUNDED_OPTIONS: dict[str, tuple[float, float, bool, bool]] = {
     "k": (0.0, 100.0, True, False),

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from . import _validation as V
-from .compound import dice_ce_loss
+from .compound import check_terms, combined_loss, dice_ce_loss, dice_focal_loss, dice_topk_loss
 from .cross_entropy import (
     binary_cross_entropy,
     bootstrapped_cross_entropy,
@@ -50,10 +50,13 @@ Tensor = torch.Tensor
 __all__ = [
     "BinaryCrossEntropyLoss",
     "BootstrappedCrossEntropyLoss",
+    "CombinedLoss",
     "BinaryFocalLoss",
     "CrossEntropyLoss",
     "DiceCELoss",
+    "DiceFocalLoss",
     "DiceLoss",
+    "DiceTopKLoss",
     "FocalLoss",
     "FocalTverskyLoss",
     "GeneralizedDiceLoss",
@@ -510,3 +513,122 @@ class GeneralizedDiceLoss(_LossModule):
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return generalized_dice_loss(pred, target, **self._all_options())
+
+
+class CombinedLoss(_LossModule):
+    """Module form of [`combined_loss`][segref.combined_loss]:
+    ``CombinedLoss(terms=..., **options)(pred, target)`` equals ``combined_loss(pred, target, terms=..., **options)``.
+    The terms are checked here; tensors inside a term's options do not move with ``.to()``
+    (give class weights as lists)."""
+
+    _reductions = ("mean",)
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        terms: Any,
+        multilabel: bool = False,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        V.check_flag("multilabel", multilabel)
+        check_terms(terms, multilabel=multilabel, ignore_index=V.check_ignore_index(ignore_index))
+        super().__init__(
+            from_logits=from_logits,
+            terms=[tuple(term) for term in terms],
+            multilabel=multilabel,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return combined_loss(pred, target, **self._all_options())
+
+
+class DiceFocalLoss(_LossModule):
+    """Module form of [`dice_focal_loss`][segref.dice_focal_loss]:
+    ``DiceFocalLoss(**options)(pred, target)`` equals ``dice_focal_loss(pred, target, **options)``."""
+
+    _reductions = ("mean",)
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        dice_weight: float = 1.0,
+        focal_weight: float = 1.0,
+        gamma: float = 2.0,
+        alpha: float | Tensor | None = None,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        squared: bool = False,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            dice_weight=dice_weight,
+            focal_weight=focal_weight,
+            gamma=gamma,
+            alpha=alpha,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            squared=squared,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return dice_focal_loss(pred, target, **self._all_options())
+
+
+class DiceTopKLoss(_LossModule):
+    """Module form of [`dice_topk_loss`][segref.dice_topk_loss]:
+    ``DiceTopKLoss(**options)(pred, target)`` equals ``dice_topk_loss(pred, target, **options)``."""
+
+    _reductions = ("mean",)
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        dice_weight: float = 1.0,
+        topk_weight: float = 1.0,
+        k: float = 10.0,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        squared: bool = False,
+        label_smoothing: float = 0.0,
+        class_weights: Tensor | None = None,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            dice_weight=dice_weight,
+            topk_weight=topk_weight,
+            k=k,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            squared=squared,
+            label_smoothing=label_smoothing,
+            class_weights=class_weights,
+            ignore_index=ignore_index,
+            axis=axis,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return dice_topk_loss(pred, target, **self._all_options())

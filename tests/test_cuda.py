@@ -32,6 +32,10 @@ CLASS_LOSSES = {
     "topk_cross_entropy per image": functools.partial(segref.topk_cross_entropy, per_image=True),
     "bootstrapped_cross_entropy": functools.partial(segref.bootstrapped_cross_entropy, num_kept=50, threshold=1.0),
     "poly_loss": segref.poly_loss,
+    "dice_focal_loss": segref.dice_focal_loss,
+    "combined_loss": functools.partial(
+        segref.combined_loss, terms=[(1.0, "dice_loss"), (1.0, "topk_cross_entropy"), (0.5, "poly_loss")]
+    ),
 }
 BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy, "binary_focal_loss": segref.binary_focal_loss}
 OPTIONS = [{}, {"ignore_index": 255}]

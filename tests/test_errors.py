@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -26,6 +27,9 @@ CLASS_LOSSES = [
     segref.topk_cross_entropy,
     segref.bootstrapped_cross_entropy,
     segref.poly_loss,
+    segref.dice_focal_loss,
+    segref.dice_topk_loss,
+    functools.partial(segref.combined_loss, terms=[(1.0, "dice_loss"), (1.0, "focal_loss"), (0.5, "poly_loss")]),
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]
 ALL_LOSSES = CLASS_LOSSES + BINARY_LOSSES

@@ -86,6 +86,22 @@ for form, options in itertools.product(
 ):
     CASES.append(("poly_loss", segref.poly_loss, form, options))
 for form, options in itertools.product(
+    ["index", "ignored"], [{}, {"per_image": False, "include_background": False, "gamma": 0.5, "focal_weight": 2.0}]
+):
+    CASES.append(("dice_focal_loss", segref.dice_focal_loss, form, options))
+CASES.append(("dice_focal_loss", segref.dice_focal_loss, "multilabel", {"gamma": 2.0}))
+for form, options in itertools.product(["index", "ignored"], [{"k": 30.0}, {"k": 50.0, "label_smoothing": 0.1}]):
+    CASES.append(("dice_topk_loss", segref.dice_topk_loss, form, options))
+for form in ["index", "ignored", "one-hot"]:
+    CASES.append(
+        (
+            "combined_loss",
+            segref.combined_loss,
+            form,
+            {"terms": [(0.5, "jaccard_loss"), (1.0, "poly_loss", {"epsilon": 2.0}), (0.3, "tversky_loss")]},
+        )
+    )
+for form, options in itertools.product(
     ["index", "ignored", "soft", "multilabel"],
     [
         {},

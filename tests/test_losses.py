@@ -108,6 +108,8 @@ def test_channels_last_equals_channels_first():
         segref.topk_cross_entropy,
         segref.bootstrapped_cross_entropy,
         segref.poly_loss,
+        segref.dice_focal_loss,
+        segref.dice_topk_loss,
     ):
         torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
 
@@ -286,6 +288,8 @@ def test_numpy_and_torch_agree():
         segref.topk_cross_entropy,
         segref.bootstrapped_cross_entropy,
         segref.poly_loss,
+        segref.dice_focal_loss,
+        segref.dice_topk_loss,
     ):
         got = fn(z.numpy(), y.numpy(), from_logits=True)
         assert isinstance(got, np.ndarray)

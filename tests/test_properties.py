@@ -215,6 +215,19 @@ def loss_calls(draw, *, names=None, **problem_kwargs) -> tuple[str, Problem, dic
         )
         if problem.form != "multilabel":
             options.update(ce_options(draw, problem, rng))
+    if name == "dice_focal_loss":
+        options.update(
+            dice_weight=draw(st.sampled_from([0.0, 0.5, 1.0])),
+            focal_weight=draw(st.sampled_from([0.0, 1.0, 3.0])),
+            gamma=draw(st.sampled_from([0.0, 2.0])),
+        )
+    if name == "dice_topk_loss":
+        options.update(
+            dice_weight=draw(st.sampled_from([0.0, 0.5, 1.0])),
+            topk_weight=draw(st.sampled_from([0.0, 1.0, 3.0])),
+            k=draw(st.sampled_from([10.0, 50.0])),
+        )
+        options.update(ce_options(draw, problem, rng))
     return name, problem, options
 
 
@@ -233,7 +246,11 @@ CLASS_LOSSES: dict[str, Callable] = {
     "topk_cross_entropy": segref.topk_cross_entropy,
     "bootstrapped_cross_entropy": segref.bootstrapped_cross_entropy,
     "poly_loss": segref.poly_loss,
+    "dice_focal_loss": segref.dice_focal_loss,
+    "dice_topk_loss": segref.dice_topk_loss,
 }
+#: weighted sums of a Dice term and a per-pixel term: "mean" only, not bounded by 1
+COMPOUND = {"dice_ce_loss", "dice_focal_loss", "dice_topk_loss"}
 #: losses that keep the largest per-pixel losses: which of two (nearly) equal pixels is kept may
 #: differ between equal inputs in another order, library or precision, so their ``"none"`` maps
 #: are compared as sorted values
@@ -241,15 +258,18 @@ SELECTING = {"topk_cross_entropy", "bootstrapped_cross_entropy"}
 #: losses with a -log p term, infinite where a probability input puts 0 on target mass
 LOG_LOSSES = {"categorical_cross_entropy", "focal_loss"} | SELECTING | {"poly_loss"}
 TVERSKY = {"tversky_index", "tversky_loss", "focal_tversky_loss"}
-OVERLAP = {
-    "dice_loss",
-    "jaccard_loss",
-    "soft_dice_coefficient",
-    "soft_jaccard_index",
-    "dice_ce_loss",
-    "generalized_dice_loss",
-} | TVERSKY
-MULTILABEL = OVERLAP
+OVERLAP = (
+    {
+        "dice_loss",
+        "jaccard_loss",
+        "soft_dice_coefficient",
+        "soft_jaccard_index",
+        "generalized_dice_loss",
+    }
+    | TVERSKY
+    | COMPOUND
+)
+MULTILABEL = OVERLAP - {"dice_topk_loss"}
 COEFFICIENTS = {"soft_dice_coefficient", "soft_jaccard_index", "tversky_index"}
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -295,10 +315,11 @@ def test_values_and_gradients_are_finite(name, data, reduction):
     """Finite for every valid input; where the exact cross-entropy is infinite (probability 0 on
     a target class), the value is +inf, never NaN."""
     _, problem, options = data.draw(loss_calls(names=[name], libraries=("torch",)))
-    if name == "dice_ce_loss":
+    if name in COMPOUND:
         reduction = "mean"
     value, pred = call(name, problem, options, reduction=reduction, requires_grad=True)
-    has_log_term = name in LOG_LOSSES or (name == "dice_ce_loss" and options["ce_weight"] > 0)
+    per_pixel_weight = {"dice_ce_loss": "ce_weight", "dice_focal_loss": "focal_weight", "dice_topk_loss": "topk_weight"}
+    has_log_term = name in LOG_LOSSES or (name in COMPOUND and options[per_pixel_weight[name]] > 0)
     if has_log_term and certain_miss(problem, options.get("label_smoothing", 0.0)):
         assert not torch.isnan(value).any() and (value == float("inf")).any(), (name, value)
         return
@@ -357,9 +378,9 @@ def test_binary_losses_have_finite_values_and_gradients(problem, smoothing, gamm
 @given(st.data())
 def test_bounds(name, data):
     _, problem, options = data.draw(loss_calls(names=[name], dtypes=("float64",)))
-    value = as64(call(name, problem, options, reduction="none" if name != "dice_ce_loss" else "mean")[0])
+    value = as64(call(name, problem, options, reduction="none" if name not in COMPOUND else "mean")[0])
     tolerance = 1e-12
-    if name in OVERLAP and name != "dice_ce_loss":
+    if name in OVERLAP and name not in COMPOUND:
         assert ((value >= -tolerance) & (value <= 1 + tolerance)).all(), value
     else:
         assert (value >= -tolerance).all(), value
@@ -579,6 +600,46 @@ def test_poly_is_the_cross_entropy_plus_epsilon_times_one_minus_pt(call_args):
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
 
 
+@given(loss_calls(names=["dice_focal_loss", "dice_topk_loss"], dtypes=("float64",)))
+def test_dice_focal_and_dice_topk_are_the_weighted_sums_of_their_parts(call_args):
+    name, problem, options = call_args
+    part_options = dict(options)
+    dice_weight = part_options.pop("dice_weight")
+    weight_name = "focal_weight" if name == "dice_focal_loss" else "topk_weight"
+    weight = part_options.pop(weight_name)
+    overlap = {k: part_options.pop(k) for k in ("smooth", "squared", "per_image", "include_background") if k in options}
+    if name == "dice_topk_loss":
+        part = as64(call("topk_cross_entropy", problem, part_options)[0]) if weight > 0 else 0.0
+    elif problem.form == "multilabel":
+        pred, target = problem.arrays()
+        part = as64(segref.binary_focal_loss(pred, target, from_logits=problem.from_logits, **part_options))
+    else:
+        part = as64(call("focal_loss", problem, part_options)[0]) if weight > 0 else 0.0
+    dice = as64(call("dice_loss", problem, overlap)[0]) if dice_weight > 0 else 0.0
+    expected = dice_weight * dice + (weight * part if weight > 0 else 0.0)  # a weight of 0 leaves its term out
+    np.testing.assert_allclose(as64(call(name, problem, options)[0]), expected, rtol=1e-10, atol=1e-12)
+
+
+TERM_NAMES = sorted(n for n in segref.compound.TERMS if not n.startswith("binary_"))
+
+
+@given(problems(forms=("index", "one-hot"), dtypes=("float64", "float32")), st.data())
+def test_combined_loss_is_the_weighted_sum_of_its_terms(problem, data):
+    """Against each term called on its own (the shared input and softmax change nothing)."""
+    names = data.draw(st.lists(st.sampled_from(TERM_NAMES), min_size=1, max_size=4))
+    weights = data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=len(names), max_size=len(names)))
+    terms = [(w, n, {"k": 30.0} if n == "topk_cross_entropy" else {}) for w, n in zip(weights, names, strict=True)]
+    pred, target = problem.arrays()
+    got = segref.combined_loss(pred, target, terms=terms, **problem.base_options)
+    parts = [w * as64(CLASS_LOSSES_ALL[n](pred, target, **problem.base_options, **o)) for w, n, o in terms if w > 0]
+    expected = sum(parts)
+    tolerance = 1e-10 if problem.dtype == "float64" else 4e-6
+    np.testing.assert_allclose(as64(got), expected, rtol=tolerance, atol=tolerance)
+
+
+CLASS_LOSSES_ALL = {name: getattr(segref, name) for name in segref.compound.TERMS}
+
+
 # --- invariances -----------------------------------------------------------------------------
 
 
@@ -606,7 +667,7 @@ def test_pixel_permutation_changes_nothing(name, data, random):
     problem = _flat(problem)
     pixels = list(range(problem.pred64.shape[-1]))
     random.shuffle(pixels)
-    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    reduction = {} if name in COMPOUND else {"reduction": "none"}
     before = as64(call(name, problem, options, **reduction)[0])
     after = as64(call(name, _permuted(problem, pixels=pixels), options, **reduction)[0])
     if before.ndim > 1 and name in LOG_LOSSES:
@@ -650,7 +711,7 @@ def test_relabelling_the_classes_changes_nothing(name, data, random):
 @given(st.data())
 def test_channels_last_equals_channels_first(name, data):
     _, problem, options = data.draw(loss_calls(names=[name], dtypes=("float64",)))
-    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    reduction = {} if name in COMPOUND else {"reduction": "none"}
     first = comparable(name, as64(call(name, replace(problem, channels_last=False), options, **reduction)[0]))
     last = comparable(name, as64(call(name, replace(problem, channels_last=True), options, **reduction)[0]))
     np.testing.assert_allclose(last, first, rtol=1e-10, atol=1e-12)
@@ -662,7 +723,7 @@ def test_one_hot_targets_equal_index_targets(name, data):
     _, problem, options = data.draw(loss_calls(names=[name], forms=("index",), dtypes=("float64",), ignore=False))
     options = {k: v for k, v in options.items() if k != "class_weights"}  # the CE mean differs by design
     one_hot = np.moveaxis(np.eye(problem.num_classes)[problem.target64], -1, 1)
-    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    reduction = {} if name in COMPOUND else {"reduction": "none"}
     np.testing.assert_allclose(
         comparable(name, as64(call(name, replace(problem, target64=one_hot, form="one-hot"), options, **reduction)[0])),
         comparable(name, as64(call(name, problem, options, **reduction)[0])),
@@ -695,7 +756,7 @@ def test_ignoring_a_pixel_equals_removing_it(name, data):
 @given(st.data())
 def test_numpy_equals_torch(name, data):
     _, problem, options = data.draw(loss_calls(names=[name], dtypes=("float64",), libraries=("numpy",)))
-    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    reduction = {} if name in COMPOUND else {"reduction": "none"}
     numpy_value = call(name, problem, options, **reduction)[0]
     torch_value = call(name, replace(problem, library="torch"), options, **reduction)[0]
     assert isinstance(numpy_value, np.ndarray) and torch.is_tensor(torch_value)
@@ -745,7 +806,7 @@ def test_lower_precision_is_within_its_epsilon_of_float64(name, data):
     )
     if name in OVERLAP:
         assume(smallest_overlap_denominator(problem, options) >= float(np.finfo(np.float32).tiny))
-    reduction = {} if name == "dice_ce_loss" else {"reduction": "none"}
+    reduction = {} if name in COMPOUND else {"reduction": "none"}
     got = comparable(name, as64(call(name, problem, options, **reduction)[0]))
     with segref.value_checks(False):  # half-rounded probabilities sum to 1 within half's tolerance only
         expected = comparable(name, as64(call(name, problem.rounded(), options, **reduction)[0]))

@@ -23,6 +23,7 @@ from segref import keras as sk
 GD_EPSILON = partial(segref.generalized_dice_loss, absent_classes="epsilon")
 OVERLAP_LOSSES = [
     GD_EPSILON,
+    segref.dice_focal_loss,
     segref.dice_loss,
     segref.jaccard_loss,
     segref.dice_ce_loss,
@@ -80,6 +81,7 @@ def test_tiny_mass_under_autocast_and_for_modules(loss):
         segref.tversky_loss: snn.TverskyLoss,
         segref.focal_tversky_loss: snn.FocalTverskyLoss,
         GD_EPSILON: partial(snn.GeneralizedDiceLoss, absent_classes="epsilon"),
+        segref.dice_focal_loss: snn.DiceFocalLoss,
     }[loss](from_logits=True, multilabel=True)
     z = torch.full((1, 1, 1), -89.0, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):

@@ -68,6 +68,11 @@ CLASS_LOSSES = {
     "topk_cross_entropy": segref.topk_cross_entropy,
     "bootstrapped_cross_entropy": functools.partial(segref.bootstrapped_cross_entropy, num_kept=4, threshold=0.5),
     "poly_loss": segref.poly_loss,
+    "dice_focal_loss": segref.dice_focal_loss,
+    "dice_topk_loss": segref.dice_topk_loss,
+    "combined_loss": functools.partial(
+        segref.combined_loss, terms=[(1.0, "dice_loss"), (1.0, "topk_cross_entropy"), (0.5, "focal_loss")]
+    ),
 }
 BINARY_LOSSES = {"binary_cross_entropy": segref.binary_cross_entropy, "binary_focal_loss": segref.binary_focal_loss}
 
@@ -212,7 +217,15 @@ def test_modules_compile_with_fullgraph(name):
     z, y = _binary_inputs() if binary else _inputs()
     options = {} if binary else {"class_weights": torch.tensor([1.0, 2.0, 1.0, 1.0], dtype=torch.float64)}
     module_type = getattr(segref.nn, name)
-    module = module_type(from_logits=True, **(options if name in ("CrossEntropyLoss", "DiceCELoss") else {}))
+    if name in ("CrossEntropyLoss", "DiceCELoss", "DiceTopKLoss"):
+        extra = options
+    elif name == "CombinedLoss":
+        extra = {
+            "terms": [(1.0, "dice_loss"), (1.0, "categorical_cross_entropy", {"class_weights": [1.0, 2.0, 1.0, 1.0]})]
+        }
+    else:
+        extra = {}
+    module = module_type(from_logits=True, **extra)
     compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
     torch.testing.assert_close(compiled(z, y), module(z, y))
 
