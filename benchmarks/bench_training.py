@@ -10,7 +10,8 @@ measured in this process against baselines measured in the same run:
   ``DiceLoss("multiclass")`` and ``TverskyLoss("multiclass")`` (with ``gamma`` for focal Tversky);
 - nnU-Net's Dice+CE and TopK: their algorithms re-stated here (nnU-Net itself is not
   imported, see ``nnunet_style_dice_ce`` and ``plain_topk_ce``); Poly-1 in plain PyTorch
-  (``plain_poly1``).
+  (``plain_poly1``), Dice + TopK in plain PyTorch (``plain_dice_topk``); MONAI's
+  ``DiceFocalLoss`` (softmax Dice; its focal term is a sigmoid per channel).
 
 Time: the implementations of a case run interleaved, one step each per round in
 a shuffled order, after warm-up steps, in a fresh process; that is repeated in
@@ -110,6 +111,21 @@ def plain_topk_ce(z: torch.Tensor, y: torch.Tensor, k: float = 10.0) -> torch.Te
     ``k`` percent largest over the whole batch, their mean."""
     losses = F.cross_entropy(z, y, reduction="none").reshape(-1)
     return losses.topk(int(losses.numel() * k / 100), sorted=False).values.mean()
+
+
+def plain_dice_topk(z: torch.Tensor, y: torch.Tensor, k: float = 10.0) -> torch.Tensor:
+    """Dice + TopK in plain PyTorch, one softmax: the mean soft Dice loss per image and class (one-hot
+    target built without autograd) plus ``plain_topk_ce``'s TopK cross-entropy."""
+    log_probs = z.log_softmax(dim=1)
+    probs = log_probs.exp()
+    with torch.no_grad():
+        one_hot = torch.zeros_like(z).scatter_(1, y.unsqueeze(1), 1)
+    axes = tuple(range(2, z.ndim))
+    intersection = (probs * one_hot).sum(axes)
+    total = probs.sum(axes) + one_hot.sum(axes)
+    dice = 1 - (2 * intersection / total).mean()
+    losses = -log_probs.gather(1, y.unsqueeze(1)).reshape(-1)
+    return dice + losses.topk(int(losses.numel() * k / 100), sorted=False).values.mean()
 
 
 def plain_poly1(z: torch.Tensor, y: torch.Tensor, epsilon: float = 1.0) -> torch.Tensor:
@@ -220,6 +236,12 @@ IMPLEMENTATIONS += [
     ),
     Implementation("segref Poly-1", "Poly-1", lambda: partial(segref.poly_loss, from_logits=True)),
     Implementation("Poly-1 (plain PyTorch)", "Poly-1", lambda: plain_poly1),
+    Implementation("segref Dice+focal", "Dice+focal", lambda: partial(segref.dice_focal_loss, from_logits=True)),
+    Implementation(
+        "MONAI DiceFocalLoss", "Dice+focal", lambda: _monai("DiceFocalLoss", to_onehot_y=True, softmax=True)
+    ),
+    Implementation("segref Dice+TopK", "Dice+TopK", lambda: partial(segref.dice_topk_loss, from_logits=True)),
+    Implementation("Dice+TopK (plain PyTorch)", "Dice+TopK", lambda: plain_dice_topk),
 ]
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
 

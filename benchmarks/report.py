@@ -24,6 +24,8 @@ FAMILIES = (
     "TopK",
     "bootstrapped",
     "Poly-1",
+    "Dice+focal",
+    "Dice+TopK",
 )
 
 
@@ -126,6 +128,8 @@ def _versus(result: dict) -> str:
         ("segref generalized Dice", "MONAI GeneralizedDiceLoss"),
         ("segref TopK CE", "TopK CE (plain PyTorch, nnU-Net's algorithm)"),
         ("segref Poly-1", "Poly-1 (plain PyTorch)"),
+        ("segref Dice+focal", "MONAI DiceFocalLoss"),
+        ("segref Dice+TopK", "Dice+TopK (plain PyTorch)"),
     ]
     cases = list(result["cases"])
     lines = ["| segref | against | " + " | ".join(cases) + " |", "|---|---|" + "---|" * len(cases)]

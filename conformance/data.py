@@ -27,6 +27,7 @@ SEGREF_DEFAULTS: dict[str, str] = {
     "generalized-dice": "segref.generalized_dice_loss(z, y, from_logits=True)",
     "topk": "segref.topk_cross_entropy(z, y, from_logits=True)",
     "poly": "segref.poly_loss(z, y, from_logits=True)",
+    "compound": "segref.dice_focal_loss(z, y, from_logits=True)",
     "metrics": "segref.dice_score(z.argmax(1), y, num_classes=C)",
 }
 
@@ -47,6 +48,7 @@ def segref_default_value(loss: str, case: model.Case) -> float:
         "generalized-dice": lambda: segref.generalized_dice_loss(z, y, from_logits=True),
         "topk": lambda: segref.topk_cross_entropy(z, y, from_logits=True),
         "poly": lambda: segref.poly_loss(z, y, from_logits=True),
+        "compound": lambda: segref.dice_focal_loss(z, y, from_logits=True),
         "metrics": lambda: segref.dice_score(z.argmax(1), y, num_classes=case.num_classes),
     }
     return float(model.as_array(values[loss]()))

@@ -34,6 +34,7 @@ LOSSES: dict[str, str] = {
     "generalized-dice": "Generalised Dice loss",
     "topk": "TopK and bootstrapped cross-entropy",
     "poly": "Poly-1 loss",
+    "compound": "Dice + focal, Dice + TopK and other weighted sums",
     "metrics": "Hard Dice and IoU metrics",
 }
 

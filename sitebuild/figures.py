@@ -808,6 +808,56 @@ def fig_topk(theme: str) -> Figure:
     return fig
 
 
+def _topk_image() -> tuple[torch.Tensor, torch.Tensor]:
+    """The topk figure's image as (1, 2, 1000) float64 logits and (1, 1000) labels."""
+    p_true = torch.cat([torch.linspace(low, high, size, dtype=torch.float64) for size, low, high in TOPK_GROUPS])
+    labels = torch.cat([torch.full((size,), c, dtype=torch.long) for c, (size, _, _) in enumerate(TOPK_GROUPS)])
+    z = torch.zeros(1, 2, p_true.numel(), dtype=torch.float64)
+    z[0, labels, torch.arange(p_true.numel())] = torch.log(p_true / (1 - p_true))  # softmax gives p_true
+    return z, labels[None]
+
+
+COMPOUND_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "cross-entropy": lambda z, y: segref.categorical_cross_entropy(z, y, from_logits=True),
+    "focal (γ = 2)": lambda z, y: segref.focal_loss(z, y, from_logits=True),
+    "TopK (k = 10)": lambda z, y: segref.topk_cross_entropy(z, y, from_logits=True),
+    "Dice": lambda z, y: segref.dice_loss(z, y, from_logits=True),
+    "Dice + cross-entropy": lambda z, y: segref.dice_ce_loss(z, y, from_logits=True),
+    "Dice + focal": lambda z, y: segref.dice_focal_loss(z, y, from_logits=True),
+    "Dice + TopK": lambda z, y: segref.dice_topk_loss(z, y, from_logits=True),
+}
+
+
+def compound_gradient_shares() -> dict[str, float]:
+    """Share of |d loss / d z| on the topk figure's 20-pixel object, for each loss of COMPOUND_LOSSES."""
+    z0, labels = _topk_image()
+    shares, gradients = {}, {}
+    for name, loss in COMPOUND_LOSSES.items():
+        z = z0.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss(z, labels), z)
+        gradients[name] = grad
+        magnitude = grad.abs().sum(dim=1)[0]
+        shares[name] = float(magnitude[TOPK_GROUPS[0][0] :].sum() / magnitude.sum())
+    for pair, parts in (("Dice + TopK", ("Dice", "TopK (k = 10)")), ("Dice + focal", ("Dice", "focal (γ = 2)"))):
+        if not torch.allclose(gradients[pair], gradients[parts[0]] + gradients[parts[1]], rtol=1e-10, atol=1e-14):
+            raise FigureCheckError(f"the gradient of {pair} is not the sum of its parts' gradients")
+    return shares
+
+
+def fig_compound(theme: str) -> Figure:
+    """Share of the gradient on a small, badly fitted object, for single and compound losses."""
+    shares = compound_gradient_shares()
+    fig, ax = _new_figure()
+    names = list(shares)[::-1]
+    colors = [_PALETTE[theme][1] if "+" in name else _PALETTE[theme][0] for name in names]
+    ax.barh(names, [100 * shares[n] for n in names], color=colors)
+    for position, name in enumerate(names):
+        ax.text(100 * shares[name] + 1, position, f"{100 * shares[name]:.0f} %", va="center")
+    ax.set_xlim(0, 40)
+    ax.set_xlabel(_by_layout("share of the gradient on the 20-pixel object (%)", "gradient on the object (%)"))
+    return fig
+
+
 POLY_EPSILONS = (-1.0, 0.0, 1.0, 2.0)
 
 
@@ -918,6 +968,7 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "topk": fig_topk,
     "poly": fig_poly,
     "class-weights": fig_class_weights,
+    "compound": fig_compound,
 }
 
 

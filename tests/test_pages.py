@@ -152,6 +152,29 @@ def test_a_changed_cross_entropy_family_implementation_fails_the_page(monkeypatc
     ), result.failures
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        # an operator: a term's weight ignored
+        (
+            "value = weight * TERMS[name](pred, target, **keywords, **options)",
+            "value = TERMS[name](pred, target, **keywords, **options)",
+        ),
+        # a constant: the Dice term of dice_topk_loss counted twice
+        (
+            'terms=[(dice_weight, "dice_loss", dice_options), (topk_weight, "topk_cross_entropy", topk_options)]',
+            'terms=[(2 * dice_weight, "dice_loss", dice_options), (topk_weight, "topk_cross_entropy", topk_options)]',
+        ),
+    ],
+)
+def test_a_changed_combined_loss_fails_the_page(monkeypatch, change):
+    mutated = _mutated("compound.py", *change)
+    for name in ("combined_loss", "dice_focal_loss", "dice_topk_loss"):
+        monkeypatch.setattr(segref, name, getattr(mutated, name))
+    result = _run("losses/compound.md")
+    assert any("disagrees with" in failure for failure in result.failures), result.failures
+
+
 def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
     original = segref.binary_cross_entropy
     monkeypatch.setattr(segref, "binary_cross_entropy", lambda *a, **k: -original(*a, **k))
@@ -326,6 +349,10 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
         (
             "losses/weighted-cross-entropy.md",
             ("weights = phi.quantile(0.5) / phi", "weights = phi.quantile(0.4) / phi"),
+        ),
+        (
+            "losses/compound.md",
+            ("return (1 - dice.mean()) + losses.topk", "return (1 - dice.mean()) + 0.9 * losses.topk"),
         ),
     ],
 )

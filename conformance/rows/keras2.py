@@ -440,4 +440,5 @@ NOT_PROVIDED = {
     "generalized-dice": "no generalised Dice loss in tf_keras",
     "topk": "no TopK or bootstrapped cross-entropy in tf_keras",
     "poly": "no PolyLoss in tf_keras",
+    "compound": "no compound loss in tf_keras",
 }

@@ -1221,4 +1221,5 @@ NOT_PROVIDED: dict[str, str] = {
     "generalized-dice": "no generalised Dice loss in keras.losses",
     "topk": "no TopK or bootstrapped cross-entropy in keras.losses",
     "poly": "no PolyLoss in keras.losses",
+    "compound": "no compound loss in keras.losses (losses are added by hand)",
 }

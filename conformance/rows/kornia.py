@@ -414,4 +414,5 @@ NOT_PROVIDED = {
     "generalized-dice": "no generalised Dice loss in kornia.losses",
     "topk": "no TopK or bootstrapped cross-entropy in kornia.losses",
     "poly": "no PolyLoss in kornia.losses",
+    "compound": "no compound loss in kornia.losses",
 }

@@ -1129,8 +1129,83 @@ GENERALIZED_DICE_ROWS = [
     ),
 ]
 
+DICE_FOCAL_SRC = source("losses/dice.py", 878, 1012)
+DICE_FOCAL_NOTE = (
+    "MONAI's DiceFocalLoss builds its FocalLoss without use_softmax, so the focal term is a sigmoid per "
+    "channel on the same logits, against the one-hot target, averaged over every element, whatever the Dice "
+    "term's activation. "
+)
+
+COMPOUND_ROWS = [
+    Row(
+        loss="compound",
+        framework="monai",
+        setting="DiceFocalLoss, softmax Dice",
+        framework_call="DiceFocalLoss(softmax=True, to_onehot_y=True)(z, y[:, None])",
+        segref_call="segref.dice_loss(z, y, from_logits=True, smooth=1e-5) "
+        "+ segref.binary_focal_loss(z, y_1h, from_logits=True)",
+        framework_fn=lambda c: loss("DiceFocalLoss", softmax=True, to_onehot_y=True)(t(c.logits), y1(c)),
+        segref_fn=lambda c: (
+            segref.dice_loss(c.logits, c.labels, from_logits=True, smooth=1e-5)
+            + segref.binary_focal_loss(c.logits, c.one_hot, from_logits=True)
+        ),
+        framework_default=True,
+        rtol=1e-6,
+        note=DICE_FOCAL_NOTE + "segref's dice_focal_loss pairs the softmax Dice with the softmax focal loss "
+        "instead; MONAI's pairing is the sum of the two segref calls. Dice smoothing 1e-5 in numerator and "
+        "denominator, gamma = 2. " + FLOAT32,
+        source=DICE_FOCAL_SRC,
+    ),
+    Row(
+        loss="compound",
+        framework="monai",
+        setting="DiceFocalLoss, sigmoid (multi-label)",
+        framework_call="DiceFocalLoss(sigmoid=True)(z, y)",
+        segref_call="segref.dice_focal_loss(z, y, from_logits=True, multilabel=True, smooth=1e-5)",
+        framework_fn=lambda c: loss("DiceFocalLoss", sigmoid=True)(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: segref.dice_focal_loss(c.logits, c.targets, from_logits=True, multilabel=True, smooth=1e-5),
+        rtol=1e-6,
+        note="y holds independent 0/1 maps, one per channel; both terms take a sigmoid per channel. " + FLOAT32,
+        source=DICE_FOCAL_SRC,
+    ),
+    Row(
+        loss="compound",
+        framework="monai",
+        setting="DiceFocalLoss, weights, gamma, no background",
+        framework_call="DiceFocalLoss(sigmoid=True, include_background=False, lambda_dice=0.3, lambda_focal=2.0, "
+        "gamma=1.5)(z, y)",
+        segref_call="segref.dice_focal_loss(z[:, 1:], y[:, 1:], from_logits=True, multilabel=True, smooth=1e-5, "
+        "dice_weight=0.3, focal_weight=2.0, gamma=1.5)",
+        framework_fn=lambda c: loss(
+            "DiceFocalLoss", sigmoid=True, include_background=False, lambda_dice=0.3, lambda_focal=2.0, gamma=1.5
+        )(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: segref.dice_focal_loss(
+            c.logits[:, 1:],
+            c.targets[:, 1:],
+            from_logits=True,
+            multilabel=True,
+            smooth=1e-5,
+            dice_weight=0.3,
+            focal_weight=2.0,
+            gamma=1.5,
+        ),
+        rtol=1e-6,
+        note="MONAI's include_background=False drops channel 0 from both terms; segref's include_background "
+        "applies to the Dice term only, so the mapping slices the channel off. " + FLOAT32,
+        source=DICE_FOCAL_SRC,
+    ),
+]
+
 ROWS = (
-    CE_ROWS + DICE_ROWS + JACCARD_ROWS + FOCAL_ROWS + DICE_CE_ROWS + TVERSKY_ROWS + GENERALIZED_DICE_ROWS + METRIC_ROWS
+    CE_ROWS
+    + DICE_ROWS
+    + JACCARD_ROWS
+    + FOCAL_ROWS
+    + DICE_CE_ROWS
+    + TVERSKY_ROWS
+    + GENERALIZED_DICE_ROWS
+    + METRIC_ROWS
+    + COMPOUND_ROWS
 )
 
 NOT_PROVIDED: dict[str, str] = {

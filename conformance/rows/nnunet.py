@@ -526,7 +526,83 @@ TOPK_ROWS = [
     ),
 ]
 
-ROWS += TOPK_ROWS
+TOPK_TRAINER_SRC = source("training/nnUNetTrainer/variants/loss/nnUNetTrainerTopkLoss.py", 54, 63)
+
+
+def dc_and_topk(*, batch_dice: bool, ignore_label: int | None = None):
+    """``DC_and_topk_loss`` as ``nnUNetTrainerDiceTopK10Loss`` builds it (one process)."""
+    from nnunetv2.training.loss.compound_losses import DC_and_topk_loss
+
+    dice_kwargs = {"batch_dice": batch_dice, "smooth": 1e-5, "do_bg": False, "ddp": False}
+    topk_kwargs = {"k": 10, "label_smoothing": 0.0}
+    return DC_and_topk_loss(dice_kwargs, topk_kwargs, weight_ce=1, weight_dice=1, ignore_label=ignore_label)
+
+
+COMPOUND_ROWS = [
+    Row(
+        loss="compound",
+        framework="nnunet",
+        setting="as the DiceTopK10 trainer (DC_and_topk_loss)",
+        framework_call="DC_and_topk_loss({'batch_dice': False, 'smooth': 1e-5, 'do_bg': False, 'ddp': False}, "
+        "{'k': 10, 'label_smoothing': 0.0})(z, y[:, None].float())",
+        segref_call="segref.dice_topk_loss(z, y, from_logits=True, smooth=1e-5, include_background=False) - 1",
+        framework_fn=lambda c: dc_and_topk(batch_dice=False)(t(c.logits), y1(c)),
+        segref_fn=lambda c: (
+            segref.dice_topk_loss(c.logits, c.labels, from_logits=True, smooth=1e-5, include_background=False) - 1
+        ),
+        framework_default=True,
+        rtol=1e-6,
+        note="nnUNetTrainerDiceTopK10Loss: SoftDiceLoss over the foreground classes, per image, plus TopKLoss "
+        "with k = 10 over the whole batch. " + NEGATIVE + " " + FLOAT32,
+        source=TOPK_TRAINER_SRC,
+    ),
+    Row(
+        loss="compound",
+        framework="nnunet",
+        setting="DC_and_topk_loss, batch_dice",
+        framework_call="DC_and_topk_loss({'batch_dice': True, 'smooth': 1e-5, 'do_bg': False, 'ddp': False}, "
+        "{'k': 10, 'label_smoothing': 0.0})(z, y[:, None].float())",
+        segref_call="segref.dice_topk_loss(z, y, from_logits=True, smooth=1e-5, include_background=False, "
+        "per_image=False) - 1",
+        framework_fn=lambda c: dc_and_topk(batch_dice=True)(t(c.logits), y1(c)),
+        segref_fn=lambda c: (
+            segref.dice_topk_loss(
+                c.logits, c.labels, from_logits=True, smooth=1e-5, include_background=False, per_image=False
+            )
+            - 1
+        ),
+        rtol=1e-6,
+        note="batch_dice comes from the plans (2d, and 3d_fullres with a cascade). " + NEGATIVE + " " + FLOAT32,
+        source=source("training/loss/compound_losses.py", 108, 160),
+    ),
+    Row(
+        loss="compound",
+        framework="nnunet",
+        setting="DC_and_topk_loss, ignore label",
+        framework_call="DC_and_topk_loss({...as the trainer}, {'k': 10, 'label_smoothing': 0.0}, ignore_label=C)"
+        "(z, y[:, None].float())",
+        segref_call="segref.dice_loss(z, y, from_logits=True, smooth=1e-5, include_background=False, "
+        "ignore_index=C) - 1 + (the int(0.1 * y.size) largest of segref.categorical_cross_entropy(z, y, "
+        "from_logits=True, ignore_index=C, reduction='none'), averaged)",
+        framework_fn=lambda c: dc_and_topk(batch_dice=False, ignore_label=c.ignore_index)(t(c.logits), y1(c)),
+        segref_fn=lambda c: (
+            segref.dice_loss(
+                c.logits, c.labels, from_logits=True, smooth=1e-5, include_background=False, ignore_index=c.ignore_index
+            )
+            - 1
+            + nnunet_topk_mean(c, 10, c.ignore_index)
+        ),
+        inputs=lambda: [relabelled(c, c.labels, c.name) for c in cases(ignore=True)],
+        rtol=1e-6,
+        differs="The Dice term leaves ignored pixels out, as segref's; the TopK term keeps k percent of all "
+        "pixels, ignored ones (loss 0) included, where segref's keeps k percent of the counted pixels (see the "
+        "TopK page).",
+        note=FLOAT32,
+        source=source("training/loss/compound_losses.py", 108, 160),
+    ),
+]
+
+ROWS += TOPK_ROWS + COMPOUND_ROWS
 
 NOT_PROVIDED = {
     "poly": "no PolyLoss",

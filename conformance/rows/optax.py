@@ -549,4 +549,5 @@ ROWS = (
 NOT_PROVIDED = {
     "metrics": "no hard Dice or IoU metrics in optax (an optimisation library)",
     "topk": "no TopK or bootstrapped cross-entropy in optax.losses",
+    "compound": "no compound loss in optax.losses",
 }

@@ -195,5 +195,6 @@ NOT_PROVIDED = {
     "generalized-dice": "no generalised Dice loss in torch.nn",
     "topk": "no TopK cross-entropy in torch.nn (F.cross_entropy(reduction='none') and torch.topk build one)",
     "poly": "no PolyLoss in torch.nn",
+    "compound": "no compound loss in torch.nn",
     "metrics": "no segmentation metrics in torch",
 }

@@ -845,4 +845,5 @@ NOT_PROVIDED = {
     "generalized-dice": "no generalised Dice loss in SMP (its DiceLoss has class_weights, fixed, not from the volumes)",
     "topk": "no TopK or bootstrapped cross-entropy in SMP",
     "poly": "no PolyLoss in SMP",
+    "compound": "no compound loss in SMP (its losses are separate modules)",
 }

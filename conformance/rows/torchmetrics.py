@@ -447,5 +447,6 @@ NOT_PROVIDED = {
         "tversky",
         "topk",
         "poly",
+        "compound",
     ]
 }

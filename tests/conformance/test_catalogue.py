@@ -101,6 +101,7 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
     "Combo": {},
     "Exponential logarithmic": {},
     "Unified focal": {"MONAI": ("monai.losses", "AsymmetricUnifiedFocalLoss")},
+    "Weighted sum of any of the above": {},
 }
 FRAMEWORK_NAMES = ("PyTorch", "Keras", "MONAI", "SMP", "kornia", "optax", "nnU-Net", "torchmetrics")
 
