@@ -6,6 +6,12 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one of several worker processes (pytest -n): one thread each, so that they do not compete for the cores
+    import torch
+
+    torch.set_num_threads(1)
+
 
 def _require_cuda() -> None:
     """Skip the calling doctest, visibly, where CUDA is not available."""

@@ -87,6 +87,7 @@ def check_terms(terms: Any, *, multilabel: bool, ignore_index: int | None) -> li
         unknown = sorted(set(options) - _PARAMETERS[name])
         if unknown:
             raise TypeError(f"{where}: {name} takes no option {', '.join(unknown)}")
+        V.check_options(options)  # here, also for a term of weight 0, which is never called
         binary = name.startswith("binary_")
         if multilabel and "multilabel" not in _PARAMETERS[name] and not binary:
             raise ValueError(
@@ -125,11 +126,12 @@ def combined_loss(
     - $\lambda_k \ge 0$ is its weight; a term of weight 0 is left out (its value is not
       computed, so an infinite cross-entropy cannot make $0 \cdot \infty$ a NaN).
 
-    The input is checked once (one host synchronisation for its values), and from logits
-    every softmax term reads the same ``log_softmax``. Terms that take a sigmoid per channel
-    (``binary_cross_entropy``, ``binary_focal_loss``) need ``multilabel=True`` and a target
-    shaped like ``pred``; overlap losses then use a sigmoid too. Only ``reduction="mean"``
-    is defined: the terms have different units.
+    The input is checked once for all softmax and overlap terms (one host synchronisation
+    for its values), and from logits they read the same ``log_softmax``; a term given class
+    weights as a tensor adds a check of those, and each binary term checks its input itself.
+    Terms that take a sigmoid per channel (``binary_cross_entropy``, ``binary_focal_loss``)
+    need ``multilabel=True`` and a target shaped like ``pred``; overlap losses then use a
+    sigmoid too. Only ``reduction="mean"`` is defined: the terms have different units.
 
     Args:
         pred: logits or probabilities ``(N, C, *spatial)``.
@@ -169,6 +171,7 @@ def combined_loss(
         2021, doi:10.1016/j.media.2021.102035 (compound losses).
     """
     V.check_reduction(reduction, ("mean",))
+    V.check_from_logits(from_logits)
     V.check_flag("multilabel", multilabel)
     ignore_index = V.check_ignore_index(ignore_index)
     checked = check_terms(terms, multilabel=multilabel, ignore_index=ignore_index)
@@ -211,17 +214,17 @@ def dice_focal_loss(
     r"""Dice loss plus focal loss, each weighted (MONAI ``DiceFocalLoss``; the Loss Odyssey's DiceFocal).
 
     $$
-    L = \lambda_{	ext{Dice}}\, L_{	ext{Dice}} + \lambda_{	ext{focal}}\, L_{	ext{focal}}
+    L = \lambda_{\text{Dice}}\, L_{\text{Dice}} + \lambda_{\text{focal}}\, L_{\text{focal}}
     $$
 
     where:
 
-    - $L_{	ext{Dice}}$ is [`dice_loss`][segref.dice_loss] with ``smooth``, ``per_image``,
+    - $L_{\text{Dice}}$ is [`dice_loss`][segref.dice_loss] with ``smooth``, ``per_image``,
       ``include_background`` and ``squared``;
-    - $L_{	ext{focal}}$ is [`focal_loss`][segref.focal_loss] (softmax) with ``gamma`` and
+    - $L_{\text{focal}}$ is [`focal_loss`][segref.focal_loss] (softmax) with ``gamma`` and
       ``alpha``, or [`binary_focal_loss`][segref.binary_focal_loss] (a sigmoid per channel)
       with ``multilabel=True``;
-    - $\lambda_{	ext{Dice}}$ is ``dice_weight`` and $\lambda_{	ext{focal}}$ ``focal_weight``.
+    - $\lambda_{\text{Dice}}$ is ``dice_weight`` and $\lambda_{\text{focal}}$ ``focal_weight``.
 
     It is [`combined_loss`][segref.combined_loss] with these two terms: one check of the
     input, one softmax. MONAI's ``DiceFocalLoss(softmax=True)`` pairs a softmax Dice with a
@@ -231,8 +234,8 @@ def dice_focal_loss(
         pred: logits or probabilities ``(N, C, *spatial)``.
         target: class indices ``(N, *spatial)`` or a map shaped like ``pred``.
         from_logits: ``True`` for logits.
-        dice_weight: $\lambda_{	ext{Dice}} \ge 0$.
-        focal_weight: $\lambda_{	ext{focal}} \ge 0$.
+        dice_weight: $\lambda_{\text{Dice}} \ge 0$.
+        focal_weight: $\lambda_{\text{focal}} \ge 0$.
         gamma: the focal exponent $\gamma \ge 0$.
         alpha: the focal class weight (see ``focal_loss`` and ``binary_focal_loss``).
         multilabel: sigmoid channels: multi-label Dice and the binary focal loss.
@@ -249,7 +252,7 @@ def dice_focal_loss(
 
     Examples:
         Equal logits over two classes: Dice loss 0.5, and each pixel's focal loss
-        $(1 - 	frac12)^2 \log 2$:
+        $(1 - \tfrac12)^2 \log 2$:
 
         >>> import torch
         >>> z = torch.zeros(1, 2, 2)
@@ -303,28 +306,30 @@ def dice_topk_loss(
     r"""Dice loss plus TopK cross-entropy, each weighted (nnU-Net ``DC_and_topk_loss``; the Loss Odyssey's DiceTopK).
 
     $$
-    L = \lambda_{	ext{Dice}}\, L_{	ext{Dice}} + \lambda_{	ext{TopK}}\, L_{	ext{TopK}}
+    L = \lambda_{\text{Dice}}\, L_{\text{Dice}} + \lambda_{\text{TopK}}\, L_{\text{TopK}}
     $$
 
     where:
 
-    - $L_{	ext{Dice}}$ is [`dice_loss`][segref.dice_loss] with ``smooth``, ``per_image``,
+    - $L_{\text{Dice}}$ is [`dice_loss`][segref.dice_loss] with ``smooth``, ``per_image``,
       ``include_background`` and ``squared``;
-    - $L_{	ext{TopK}}$ is [`topk_cross_entropy`][segref.topk_cross_entropy] with ``k``,
+    - $L_{\text{TopK}}$ is [`topk_cross_entropy`][segref.topk_cross_entropy] with ``k``,
       ``label_smoothing`` and ``class_weights`` (the $k$ percent of the batch's pixels with
       the largest cross-entropy);
-    - $\lambda_{	ext{Dice}}$ is ``dice_weight`` and $\lambda_{	ext{TopK}}$ ``topk_weight``.
+    - $\lambda_{\text{Dice}}$ is ``dice_weight`` and $\lambda_{\text{TopK}}$ ``topk_weight``.
 
     It is [`combined_loss`][segref.combined_loss] with these two terms. nnU-Net's version
     leaves the background out of the Dice term and uses $-D$ instead of $1 - D$:
-    ``dice_topk_loss(..., include_background=False, smooth=1e-5) - 1``.
+    ``dice_topk_loss(..., include_background=False, smooth=1e-5) - 1``, with
+    ``per_image=False`` where its plans set ``batch_dice`` (2D, and 3D full resolution with
+    a cascade).
 
     Args:
         pred: logits or probabilities ``(N, C, *spatial)``.
         target: class indices ``(N, *spatial)`` or one-hot / soft labels shaped like ``pred``.
         from_logits: ``True`` for logits.
-        dice_weight: $\lambda_{	ext{Dice}} \ge 0$.
-        topk_weight: $\lambda_{	ext{TopK}} \ge 0$.
+        dice_weight: $\lambda_{\text{Dice}} \ge 0$.
+        topk_weight: $\lambda_{\text{TopK}} \ge 0$.
         k: the percentage of pixels the TopK term keeps, $0 < k \le 100$.
         smooth: Dice smoothing $\epsilon$.
         per_image: Dice statistics per image or over the batch.

@@ -461,7 +461,7 @@ def bootstrapped_cross_entropy(
         1.609438
         >>> # losses above t = 0.2 nats: -log 0.5, -log 0.2 and -log 0.8, more than K = 1
         >>> float(bootstrapped_cross_entropy(p, y, from_logits=False, num_kept=1, threshold=0.2))
-        0.841909
+        0.84191
 
     References:
         Z. Wu, C. Shen, A. van den Hengel, "Bridging Category-level and Instance-level
@@ -531,8 +531,8 @@ def _mean_of_largest(
     count = kept(counted, values)
     if isinstance(count, int):
         largest, order = B.largest_first(values, count)
-    elif count.ndim == 2:  # a 0/1 mask of the kept pixels
-        largest, order, count = values * count, None, xp.sum(count, axis=1)
+    elif count.ndim == 2:  # a 0/1 mask of the kept pixels (where, not a product: an infinite loss not kept is 0)
+        largest, order, count = xp.where(count != 0, values, xp.zeros_like(values)), None, xp.sum(count, axis=1)
     else:
         largest, order = B.largest_first(values)
         rank = xp.arange(values.shape[1], device=B.device(values))
@@ -692,7 +692,8 @@ def class_frequency_weights(
 
     Returns:
         The $C$ weights: float64 for NumPy labels, float32 on the labels' device for
-        torch tensors; pass them as ``class_weights``.
+        torch tensors (counted in float64, or float32 on Apple's MPS, which lacks it); pass
+        them as ``class_weights``.
 
     Examples:
         Two images, four pixels each: class 0 has 5 pixels, class 1 one, class 2 two.
@@ -718,6 +719,9 @@ def class_frequency_weights(
     batches = [labels] if B.is_numpy(labels) or B.is_torch(labels) else list(labels)
     if not batches:
         raise ValueError("labels is an empty iterable; expected at least one array of class indices")
+    kinds = {type(batch).__module__.split(".")[0] for batch in batches}
+    if len(batches) > 1 and all(B.is_numpy(b) or B.is_torch(b) for b in batches) and len(kinds) > 1:
+        raise TypeError("labels mixes NumPy arrays and torch tensors; expected arrays of one library")
     totals = None
     for position, batch in enumerate(batches):
         name = "labels" if len(batches) == 1 and batches[0] is labels else f"labels[{position}]"
@@ -740,7 +744,8 @@ def class_frequency_weights(
         if scheme == "inverse_sqrt":
             raw = xp.sqrt(raw)
         weights = raw / xp.sum(f * raw)
-    return xp.where(present, weights, xp.zeros_like(weights))
+    weights = xp.where(present, weights, xp.zeros_like(weights))
+    return weights if B.is_numpy(weights) else B.to_float(xp, weights, xp.float32)
 
 
 def _class_counts(name: str, labels: Any, num_classes: int, ignore_index: int | None) -> tuple[Any, Any]:
@@ -751,7 +756,7 @@ def _class_counts(name: str, labels: Any, num_classes: int, ignore_index: int | 
     if labels.ndim < 1:
         raise ValueError(f"{name} must have an image axis first, got a 0-d array")
     xp = B.namespace(labels)
-    dtype = xp.float64 if B.is_numpy(labels) else xp.float32
+    dtype = B.counting_dtype(labels)  # float32 would stop counting at 2**24 pixels of a class
     index = B.as_int64(labels)
     counted = xp.ones_like(index) != 0 if ignore_index is None else index != ignore_index
     checks = V.ValueChecks()

@@ -467,11 +467,12 @@ def test_class_frequency_weights_median_of_an_even_number_of_classes():
     # phi = 3/8, 2/4, 3/4: median 1/2; with a fourth class in one image of 4 pixels, phi_3 = 1/4
     y = np.array([[0, 0, 1, 1], [0, 2, 2, 2]])
     np.testing.assert_allclose(segref.class_frequency_weights(y, num_classes=3, scheme="median"), [4 / 3, 1.0, 2 / 3])
-    y4 = np.array([[0, 0, 1, 1], [0, 2, 2, 2], [3, 0, 0, 0]])
-    # phi = 6/12, 2/4, 3/4, 1/4: the median of four is (1/2 + 1/2) / 2
+    y4 = np.array([[0, 0, 0, 1], [2, 2, 3, 3], [2, 3, 3, 3]])
+    # phi = 3/4, 1/4, 3/8 (class 2 in two images of 4), 5/8: the median of four is (3/8 + 5/8) / 2 = 1/2,
+    # which neither middle value alone gives
     for labels in (y4, torch.from_numpy(y4)):
         got = segref.class_frequency_weights(labels, num_classes=4, scheme="median")
-        np.testing.assert_allclose(np.asarray(got, dtype=np.float64), [1.0, 1.0, 2 / 3, 2.0], rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(got, dtype=np.float64), [2 / 3, 2.0, 4 / 3, 0.8], rtol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -483,6 +484,7 @@ def test_class_frequency_weights_median_of_an_even_number_of_classes():
         (np.array([[0, 1]]), {"scheme": "log"}, ValueError, r"scheme must be one of"),
         ([], {}, ValueError, r"labels is an empty iterable"),
         ([np.array([[0]]), np.array([[5]])], {}, ValueError, r"labels\[1\] holds class indices"),
+        ([np.array([[0]]), torch.tensor([[1]])], {}, TypeError, r"labels mixes NumPy arrays and torch tensors"),
         ("abc", {}, TypeError, r"labels\[0\] must be a numpy.ndarray or a torch.Tensor, got str"),
         (np.array([[True, False]]), {}, TypeError, r"labels must hold integer class indices, got dtype bool"),
         (np.array([[0, 1]]), {"ignore_index": "x"}, TypeError, r"ignore_index must be an int or None, got 'x'"),
@@ -496,3 +498,40 @@ def test_class_frequency_weights_reject_bad_input(labels, options, error, messag
         segref.class_frequency_weights(labels, num_classes=3, **options)
     with pytest.raises(TypeError, match=r"num_classes must be an int"):
         segref.class_frequency_weights(np.array([[0]]), num_classes=3.0)
+
+
+def test_bootstrapping_an_infinite_loss_gives_inf_not_nan():
+    # two pixels with probability 0 on their true class: both losses are infinite, K = 1 keeps one
+    p_true = np.array([0.0, 0.0, 0.5, 0.9])
+    p, y = np.stack([p_true, 1 - p_true])[None], np.zeros((1, 4), dtype=int)
+    for options in ({"ignore_index": 255}, {"threshold": 0.1}, {}):
+        value = segref.bootstrapped_cross_entropy(p, y, from_logits=False, num_kept=1, **options)
+        kept = segref.bootstrapped_cross_entropy(p, y, from_logits=False, num_kept=1, reduction="none", **options)
+        assert np.isinf(value) and not np.isnan(kept).any(), (options, value, kept)
+
+
+def test_class_frequency_weights_count_beyond_float32s_integers():
+    # float32 stops counting at 2**24: 17 million pixels of class 0 and 1000 of class 1
+    y = torch.zeros(1, 17_001_000, dtype=torch.uint8)
+    y[0, :1000] = 1
+    weights = segref.class_frequency_weights(y, num_classes=2)
+    np.testing.assert_allclose(weights.numpy(), [17_001_000 / (2 * 17_000_000), 17_001_000 / 2000], rtol=1e-6)
+
+
+def test_combined_loss_checks_every_term_and_its_own_options():
+    z, y = logits(1, 2, 2, 2), labels(1, 2, 2, num_classes=2)
+    with pytest.raises(ValueError, match=r"k must be a finite number in \(0, 100\], got -1"):
+        segref.combined_loss(z, y, from_logits=True, terms=[(0.0, "topk_cross_entropy", {"k": -1}), (1.0, "dice_loss")])
+    with pytest.raises(TypeError, match=r"from_logits must be True or False, got 'yes'"):
+        segref.combined_loss(z, y, from_logits="yes", terms=[(0.0, "dice_loss")])
+    with pytest.raises(TypeError, match=r"terms\[0\] sets ignore_index"):
+        segref.combined_loss(z, y, from_logits=True, terms=[(1.0, "dice_loss", {"ignore_index": 3})])
+    with pytest.raises(ValueError, match=r"terms\[1\]: focal_loss is a softmax loss"):
+        segref.combined_loss(
+            z, (z > 0) * 1.0, from_logits=True, multilabel=True, terms=[(1, "dice_loss"), (1, "focal_loss")]
+        )
+    with pytest.raises(ValueError, match=r"dice_weight must be a finite number"):
+        segref.dice_focal_loss(z, y, from_logits=True, dice_weight=-1.0)
+    zero = segref.combined_loss(z.requires_grad_(True), y, from_logits=True, terms=[(0.0, "dice_loss")])
+    zero.backward()
+    assert zero.item() == 0.0 and torch.all(z.grad == 0)

@@ -46,6 +46,9 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import pytest
 from site_generators import GENERATORS, build
 
+# every test that builds the site runs in one pytest-xdist worker, which builds it once
+pytestmark = pytest.mark.xdist_group("site")
+
 #: a path of the machine that built the site (e.g. the checkout), which no page may show
 ABSOLUTE_PATH = re.compile(re.escape(str(Path(__file__).resolve().parents[1])) + r"|/tmp/pytest-of-")
 
@@ -94,6 +97,11 @@ sync_api = pytest.importorskip(
 # --------------------------------------------------------------------------- #
 # Build and serve the site
 # --------------------------------------------------------------------------- #
+#: each generator's build, made once per process: pytest tears a parametrized session fixture
+#: down when the tests alternate between its parameters (as pytest-xdist may order them)
+_BUILT: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session", params=[None] if os.environ.get("SEGREF_SITE_DIR") else GENERATORS)
 def site_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     prebuilt = os.environ.get("SEGREF_SITE_DIR")
@@ -102,6 +110,8 @@ def site_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         if not (path / "index.html").is_file():
             pytest.fail(f"SEGREF_SITE_DIR={prebuilt}: no index.html there", pytrace=False)
         return path
+    if request.param in _BUILT:
+        return _BUILT[request.param]
     out = tmp_path_factory.mktemp(f"site-{request.param}")
     try:
         proc = build(request.param, out, timeout=BUILD_TIMEOUT_S)
@@ -112,6 +122,7 @@ def site_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             f"`{' '.join(map(str, proc.args))}` failed (exit code {proc.returncode}):\n{proc.stderr}{proc.stdout}",
             pytrace=False,
         )
+    _BUILT[request.param] = out
     return out
 
 

@@ -18,6 +18,9 @@ from site_generators import GENERATORS, REPO_ROOT, build
 
 pytest.importorskip("zensical")
 
+# every test that builds the site runs in one pytest-xdist worker (Zensical's build cache is shared)
+pytestmark = pytest.mark.xdist_group("site")
+
 # A build of the Dice page where segref's Dice coefficient is 1.9 I / (P + G) instead of
 # 2 I / (P + G): the page compares segref against its literal transcription of the formula.
 WRONG_DICE = """
