@@ -24,3 +24,17 @@ def _require_cuda() -> None:
 @pytest.fixture(autouse=True)
 def _doctest_namespace(doctest_namespace):
     doctest_namespace["require_cuda"] = _require_cuda
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (--dist loadgroup), the site tests of each generator share a worker: each
+    worker then builds and crawls its generator's site once (a worker that alternated between the
+    two would rebuild the session fixtures at each switch), and the two builds run side by side."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None or not hasattr(item, "callspec"):
+            continue
+        params = item.callspec.params
+        generator = params.get("site_dir", params.get("generator"))
+        if generator is not None:
+            item.add_marker(pytest.mark.xdist_group(f"site-{generator}"))

@@ -87,7 +87,8 @@ def check_terms(terms: Any, *, multilabel: bool, ignore_index: int | None) -> li
         unknown = sorted(set(options) - _PARAMETERS[name])
         if unknown:
             raise TypeError(f"{where}: {name} takes no option {', '.join(unknown)}")
-        V.check_options(options)  # here, also for a term of weight 0, which is never called
+        if not B.compiling():  # a compiled graph reads no tensor option on the host (modules check at construction)
+            V.check_options(options)  # here, also for a term of weight 0, which is never called
         binary = name.startswith("binary_")
         if multilabel and "multilabel" not in _PARAMETERS[name] and not binary:
             raise ValueError(
