@@ -775,12 +775,9 @@ TOPK_PERCENTS = np.array([1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0,
 
 def topk_gradient_share(percent: float) -> tuple[float, float]:
     """(share of |d loss / d z| on the object's pixels, loss) of segref.topk_cross_entropy at k = percent."""
-    p_true = torch.cat([torch.linspace(low, high, size, dtype=torch.float64) for size, low, high in TOPK_GROUPS])
-    labels = torch.cat([torch.full((size,), c, dtype=torch.long) for c, (size, _, _) in enumerate(TOPK_GROUPS)])
-    z = torch.zeros(1, 2, p_true.numel(), dtype=torch.float64)
-    z[0, labels, torch.arange(p_true.numel())] = torch.log(p_true / (1 - p_true))  # softmax gives p_true
+    z, labels = _topk_image()
     z.requires_grad_(True)
-    loss = segref.topk_cross_entropy(z, labels[None], from_logits=True, k=percent)
+    loss = segref.topk_cross_entropy(z, labels, from_logits=True, k=percent)
     (grad,) = torch.autograd.grad(loss, z)
     magnitude = grad.abs().sum(dim=1)[0]
     return float(magnitude[TOPK_GROUPS[0][0] :].sum() / magnitude.sum()), float(loss.detach())

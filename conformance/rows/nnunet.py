@@ -454,6 +454,12 @@ def nnunet_topk_mean(c: Case, k: float, ignore_index: int | None = None) -> floa
     return float(np.sort(per_pixel)[::-1][:kept].mean()) if kept else float("nan")
 
 
+def torch_isnan(value) -> bool:
+    import torch
+
+    return bool(torch.isnan(value))
+
+
 def small_cases() -> list[Case]:
     """The cases with fewer than 100 pixels: 1 % of them rounds down to none."""
     return [c for c in cases() if c.labels.size < 100]
@@ -515,13 +521,15 @@ TOPK_ROWS = [
         loss="topk",
         framework="nnunet",
         setting="k=1 on fewer than 100 pixels",
-        framework_call="TopKLoss(k=1)(z, y[:, None].float())",
-        segref_call="the mean of no pixel (NaN); segref.topk_cross_entropy(z, y, from_logits=True, k=1) keeps one",
-        framework_fn=lambda c: topk(k=1)(t(c.logits), y1(c)),
-        segref_fn=lambda c: nnunet_topk_mean(c, 1),
+        framework_call="torch.isnan(TopKLoss(k=1)(z, y[:, None].float()))",
+        segref_call="int(0.01 * y.size) == 0 (no pixel kept); segref.topk_cross_entropy(z, y, from_logits=True, k=1) "
+        "keeps one",
+        framework_fn=lambda c: float(torch_isnan(topk(k=1)(t(c.logits), y1(c)))),
+        segref_fn=lambda c: float(int(c.labels.size * 1 / 100) == 0),
         inputs=small_cases,
-        differs="int(k/100 * pixels) is 0 here, and the mean of no value is NaN. segref keeps at least one "
-        "pixel, max(1, floor(k M / 100)), so its loss is the largest per-pixel cross-entropy.",
+        differs="int(k/100 * pixels) is 0 here, and the mean of no value is NaN (the row asserts that NaN: 1 for "
+        "true). segref keeps at least one pixel, max(1, floor(k M / 100)), so its loss is the largest per-pixel "
+        "cross-entropy.",
         source=TOPK_SRC,
     ),
 ]
