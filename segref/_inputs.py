@@ -136,14 +136,14 @@ class ClassInputs:
     vectors: dict[str, AnyArray | None] = field(default_factory=dict)
     _log_probs: AnyArray | None = field(default=None, repr=False)
     _probs: AnyArray | None = field(default=None, repr=False)
+    _shared_terms: Any = field(default=None, repr=False)  # the fused kernel's terms, for the terms of a combined loss
 
     @property
     def fused(self) -> bool:
-        """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target); not
-        when terms share one input (``shared_inputs``): they then share its one ``log_softmax``."""
+        """Whether the steps read the fused softmax kernel (torch, logits, softmax, index target); the
+        terms of a combined loss (``shared_inputs``) share one evaluation of it."""
         return (
-            not sharing_inputs()
-            and B.is_torch(self.scores)
+            B.is_torch(self.scores)
             and self.from_logits
             and not self.multilabel
             and self.kind == "index"
@@ -325,7 +325,18 @@ def broadcast_class_vector(inputs: ClassInputs, vector: AnyArray) -> AnyArray:
 def softmax_terms(
     inputs: ClassInputs, *, overlap: bool, class_vector: AnyArray | None = None, log_terms: bool = True
 ) -> Any:
-    """The fused kernel's ``SoftmaxTerms`` for ``inputs.fused`` inputs; shapes (N, *spatial) and (N, C)."""
+    """The fused kernel's ``SoftmaxTerms`` for ``inputs.fused`` inputs; shapes (N, *spatial) and (N, C).
+
+    The terms of a combined loss (``shared_inputs``) share one evaluation with every statistic,
+    except a term that needs its own class vector (label smoothing), which gets its own."""
+    if class_vector is None and sharing_inputs():
+        if inputs._shared_terms is None:
+            inputs._shared_terms = softmax_terms_once(inputs, overlap=True, class_vector=None, log_terms=True)
+        return inputs._shared_terms
+    return softmax_terms_once(inputs, overlap=overlap, class_vector=class_vector, log_terms=log_terms)
+
+
+def softmax_terms_once(inputs: ClassInputs, *, overlap: bool, class_vector: AnyArray | None, log_terms: bool) -> Any:
     from ._torch_kernels import SoftmaxTerms, softmax_index_terms
 
     z, index, valid = inputs.scores, inputs.index, inputs.valid

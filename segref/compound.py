@@ -128,7 +128,8 @@ def combined_loss(
       computed, so an infinite cross-entropy cannot make $0 \cdot \infty$ a NaN).
 
     The input is checked once for all softmax and overlap terms (one host synchronisation
-    for its values), and from logits they read the same ``log_softmax``; a term given class
+    for its values), and from logits they read one softmax (on torch, one evaluation of the
+    fused kernel; a term with label smoothing needs its own); a term given class
     weights as a tensor adds a check of those, and each binary term checks its input itself.
     Terms that take a sigmoid per channel (``binary_cross_entropy``, ``binary_focal_loss``)
     need ``multilabel=True`` and a target shaped like ``pred``; overlap losses then use a
