@@ -422,8 +422,8 @@ def check_choice(name: str, value: Any) -> str:
     return value
 
 
-def check_bounded(name: str, value: Any) -> float | None:
-    """An option of ``BOUNDED_OPTIONS`` in its range (None where that option allows it)."""
+def check_bounded(name: str, value: Any) -> Any:
+    """An option of ``BOUNDED_OPTIONS`` in its range, as a float (None where that option allows it)."""
     low, high, low_open, optional = BOUNDED_OPTIONS[name]
     if value is None and optional:
         return None

@@ -382,7 +382,7 @@ def topk_cross_entropy(
         2021, doi:10.1016/j.media.2021.102035 (TopK, k = 10); nnU-Net ``TopKLoss``.
     """
     V.check_reduction(reduction)
-    k = V.check_number("k", k, low=0.0, high=100.0, low_open=True)
+    k = V.check_bounded("k", k)
     V.check_flag("per_image", per_image)
 
     def kept(counted: Any, values: Any) -> Any:
@@ -621,7 +621,7 @@ def poly_loss(
         arXiv:2204.12511.
     """
     V.check_reduction(reduction)
-    epsilon = V.check_number("epsilon", epsilon, low=-1.0)
+    epsilon = V.check_bounded("epsilon", epsilon)
     smoothing = V.check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
     inputs = prepare_classes(pred, target, from_logits=from_logits, axis=axis, ignore_index=ignore_index)
     xp, num_classes, valid = inputs.xp, inputs.num_classes, inputs.valid

@@ -858,16 +858,6 @@ def fig_compound(theme: str) -> Figure:
 POLY_EPSILONS = (-1.0, 0.0, 1.0, 2.0)
 
 
-def poly_of_p_true(p_true: torch.Tensor, epsilon: float) -> torch.Tensor:
-    """segref.poly_loss of independent 3-class pixels whose true class (0) has probability p_true
-    and whose two other classes share the rest equally: per-pixel losses."""
-    rest = torch.log((1 - p_true) / 2)
-    z = torch.stack([torch.log(p_true), rest, rest], dim=1)  # (pixels, 3): softmax gives p_true
-    return segref.poly_loss(
-        z, torch.zeros(p_true.shape[0], dtype=torch.long), from_logits=True, epsilon=epsilon, reduction="none"
-    )
-
-
 def fig_poly(theme: str) -> Figure:
     """Poly-1 loss -log p_t + epsilon (1 - p_t) and its derivative along the true logit, for several epsilon."""
     p = _probabilities(0.02, 0.999).double()

@@ -451,7 +451,7 @@ def nnunet_topk_mean(c: Case, k: float, ignore_index: int | None = None) -> floa
         )
     ).ravel()
     kept = int(per_pixel.size * k / 100)
-    return float(np.sort(per_pixel)[::-1][:kept].mean()) if kept else float("nan")
+    return float(np.sort(per_pixel)[::-1][:kept].mean())
 
 
 def torch_isnan(value) -> bool:
