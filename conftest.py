@@ -26,11 +26,15 @@ def _doctest_namespace(doctest_namespace):
     doctest_namespace["require_cuda"] = _require_cuda
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (--dist loadgroup), the site tests of each generator share a worker: each
     worker then builds and crawls its generator's site once (a worker that alternated between the
-    two would rebuild the session fixtures at each switch), and the two builds run side by side."""
+    two would rebuild the session fixtures at each switch), and the two builds run side by side.
+
+    After every plugin's hook has run (pytest-xdist's adds the group to each node id), a grouped
+    test whose node id has no group fails at set-up, saying why: the grouping was lost (pytest 9.2
+    with pytest-xdist 3.8.0), and each worker would build and crawl every site, minutes more."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None or not hasattr(item, "callspec"):
             continue
@@ -38,3 +42,24 @@ def pytest_collection_modifyitems(config, items):
         generator = params.get("site_dir", params.get("generator"))
         if generator is not None:
             item.add_marker(pytest.mark.xdist_group(f"site-{generator}"))
+    result = yield
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+                item.stash[_UNGROUPED] = (
+                    f"pytest-xdist --dist loadgroup did not group {item.nodeid} (marked xdist_group): this "
+                    "pytest and pytest-xdist do not work together, and each worker would build and crawl "
+                    'every site; install the versions pyproject.toml asks for (python -m pip install -e ".[test]")'
+                )
+    return result
+
+
+#: why a test marked xdist_group was not grouped (see pytest_collection_modifyitems)
+_UNGROUPED = pytest.StashKey[str]()
+
+
+@pytest.fixture(autouse=True)
+def _grouped_as_marked(request):
+    message = request.node.stash.get(_UNGROUPED, None)
+    if message is not None:
+        pytest.fail(message, pytrace=False)

@@ -459,6 +459,18 @@ def _page_path(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+def _goto(page: Any, url: str) -> Any:
+    """Load ``url`` and wait until it is parsed (``load``) and quiet (``networkidle``).
+
+    ``networkidle`` alone can come first: it only needs 500 ms without requests, and a
+    busy machine may still be parsing a large page then (the crawl of a 0.7 MB page
+    once saw only its first half's ids).
+    """
+    response = page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return response
+
+
 @pytest.fixture(scope="session")
 def site(site_browser: SiteBrowser) -> SiteReport:
     """Load the home page and every page reachable through the primary nav, once."""
@@ -471,7 +483,7 @@ def site(site_browser: SiteBrowser) -> SiteReport:
     while queue:
         url = queue.pop(0)
         rec.label = rec.rel(url)
-        response = page.goto(url, wait_until="networkidle")
+        response = _goto(page, url)
         report = pages[url] = PageReport(url, response.status if response else None)
         facts = page.evaluate(JS_PAGE_FACTS, NAV_LINKS)
         if url == base:
@@ -615,7 +627,7 @@ def test_instant_navigation_keeps_math_rendered(site: SiteReport, site_browser: 
     page, rec = site_browser.page, site_browser.recorder
     rec.take()
     rec.label = f"{site.rel(site.base_url)} (before clicking)"
-    page.goto(site.base_url, wait_until="networkidle")
+    _goto(page, site.base_url)
     failures: list[str] = []
     instant: list[str] = []
     full_loads: list[str] = []
@@ -627,7 +639,7 @@ def test_instant_navigation_keeps_math_rendered(site: SiteReport, site_browser: 
         index = _nav_link_index(page, target)
         if index < 0 and current != site.base_url:  # e.g. navigation.prune: from home
             rec.label = f"{site.rel(site.base_url)} (reloaded while clicking)"
-            page.goto(site.base_url, wait_until="networkidle")
+            _goto(page, site.base_url)
             current = site.base_url
             index = _nav_link_index(page, target)
         rec.label = label = f"{site.rel(target)} (clicked in the nav of {site.rel(current)})"
@@ -646,10 +658,11 @@ def test_instant_navigation_keeps_math_rendered(site: SiteReport, site_browser: 
                 "([url, title]) => location.href.split('#')[0] === url && document.title === title",
                 arg=[target, expected.title],
             )
+            page.wait_for_load_state("load")
             page.wait_for_load_state("networkidle")
         except sync_api.TimeoutError:
             failures.append(f"{label}: did not arrive (at {page.url!r}, title {page.title()!r})")
-            page.goto(target, wait_until="networkidle")
+            _goto(page, target)
             continue
         swapped = page.evaluate("() => window.__segrefMarker === 1")
         (instant if swapped else full_loads).append(site.rel(target))
@@ -712,7 +725,7 @@ def test_search_works_offline(site: SiteReport, site_browser: SiteBrowser, term:
     expected_url = urljoin(site.base_url, expected)
     rec.take()
     rec.label = f"/ (searching {term!r})"
-    page.goto(site.base_url, wait_until="networkidle")
+    _goto(page, site.base_url)
     page.locator(ui.opener).click()
     page.keyboard.type(term, delay=20)
     selectors = [ui.results_root, ui.result_links]
@@ -814,7 +827,7 @@ def test_copy_buttons_copy_code_without_prompts_or_output(site: SiteReport, site
     page = site_browser.page
     site_browser.context.grant_permissions(["clipboard-read", "clipboard-write"])
     url = urljoin(site.base_url, "losses/binary-cross-entropy/")
-    page.goto(url, wait_until="networkidle")
+    _goto(page, url)
     block = page.locator("div.highlight:has(code .gp)").first
     block.hover()
     block.locator(COPY_BUTTON).first.click()
