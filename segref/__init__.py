@@ -12,6 +12,7 @@ from . import testing as testing
 from ._types import Array, ArrayInput
 from ._validation import value_checks, value_checks_enabled
 from .compound import combined_loss, dice_ce_loss, dice_focal_loss, dice_topk_loss
+from .confusion import mcc_loss, sensitivity_specificity_loss
 from .cross_entropy import (
     binary_cross_entropy,
     bootstrapped_cross_entropy,
@@ -27,6 +28,7 @@ from .overlap import (
     focal_tversky_loss,
     generalized_dice_loss,
     jaccard_loss,
+    log_cosh_dice_loss,
     soft_dice_coefficient,
     soft_jaccard_index,
     tversky_index,
@@ -63,7 +65,10 @@ __all__ = [
     "iou_score",
     "jaccard_from_dice",
     "jaccard_loss",
+    "log_cosh_dice_loss",
+    "mcc_loss",
     "poly_loss",
+    "sensitivity_specificity_loss",
     "soft_dice_coefficient",
     "soft_jaccard_index",
     "topk_cross_entropy",

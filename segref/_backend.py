@@ -246,6 +246,15 @@ def take_class(xp: Any, x: AnyArray, index: AnyArray) -> AnyArray:
     return np.take_along_axis(x, np.expand_dims(index, 1), axis=1)[:, 0]
 
 
+def without_class(xp: Any, x: AnyArray, index: AnyArray) -> AnyArray:
+    """``x`` (class axis 1) with 0 at the class named by the integer map ``index``: each pixel's other classes."""
+    if is_torch(x):
+        return x.scatter(1, index.unsqueeze(1), 0.0)
+    out = np.array(x, copy=True)
+    np.put_along_axis(out, np.expand_dims(index, 1), 0.0, axis=1)
+    return out
+
+
 def class_sums(xp: Any, values: AnyArray, labels: AnyArray, num_classes: int) -> AnyArray:
     """Per-image, per-class sums of ``values`` over the pixels where ``labels == c``.
 

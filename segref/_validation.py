@@ -402,6 +402,7 @@ BOUNDED_OPTIONS: dict[str, tuple[float, float, bool, bool]] = {
     "k": (0.0, 100.0, True, False),
     "epsilon": (-1.0, math.inf, False, False),
     "threshold": (0.0, math.inf, False, True),
+    "sensitivity_weight": (0.0, 1.0, False, False),
 }
 #: options that count something: integers >= 1
 COUNT_OPTIONS = ("num_kept",)

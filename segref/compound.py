@@ -11,6 +11,7 @@ from . import _validation as V
 from ._inputs import BinaryInputs, prepare_classes, shared_inputs, softmax_terms
 from ._reduction import finish, reduce, safe_divide
 from ._types import Array, ArrayInput
+from .confusion import mcc_loss, sensitivity_specificity_loss
 from .cross_entropy import (
     binary_cross_entropy,
     binary_cross_entropy_step,
@@ -31,6 +32,7 @@ from .overlap import (
     focal_tversky_loss,
     generalized_dice_loss,
     jaccard_loss,
+    log_cosh_dice_loss,
     overlap_scores,
     reduce_scores,
     tversky_loss,
@@ -52,6 +54,9 @@ TERMS: dict[str, Callable[..., Any]] = {
         tversky_loss,
         focal_tversky_loss,
         generalized_dice_loss,
+        log_cosh_dice_loss,
+        mcc_loss,
+        sensitivity_specificity_loss,
         binary_cross_entropy,
         binary_focal_loss,
     )
@@ -143,6 +148,7 @@ def combined_loss(
             one of ``categorical_cross_entropy``, ``focal_loss``, ``topk_cross_entropy``,
             ``bootstrapped_cross_entropy``, ``poly_loss``, ``dice_loss``, ``jaccard_loss``,
             ``tversky_loss``, ``focal_tversky_loss``, ``generalized_dice_loss``,
+            ``log_cosh_dice_loss``, ``mcc_loss``, ``sensitivity_specificity_loss``,
             ``binary_cross_entropy``, ``binary_focal_loss``; ``options`` are that function's
             keyword options except the shared ones.
         multilabel: sigmoid channels instead of a softmax.

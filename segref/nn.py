@@ -28,6 +28,7 @@ import torch
 
 from . import _validation as V
 from .compound import check_terms, combined_loss, dice_ce_loss, dice_focal_loss, dice_topk_loss
+from .confusion import mcc_loss, sensitivity_specificity_loss
 from .cross_entropy import (
     binary_cross_entropy,
     bootstrapped_cross_entropy,
@@ -42,6 +43,7 @@ from .overlap import (
     focal_tversky_loss,
     generalized_dice_loss,
     jaccard_loss,
+    log_cosh_dice_loss,
     tversky_loss,
 )
 
@@ -61,7 +63,10 @@ __all__ = [
     "FocalTverskyLoss",
     "GeneralizedDiceLoss",
     "JaccardLoss",
+    "LogCoshDiceLoss",
+    "MCCLoss",
     "PolyLoss",
+    "SensitivitySpecificityLoss",
     "TopKCrossEntropyLoss",
     "TverskyLoss",
 ]
@@ -311,6 +316,83 @@ class JaccardLoss(_OverlapLossModule):
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return jaccard_loss(pred, target, **self._all_options())
+
+
+class LogCoshDiceLoss(_OverlapLossModule):
+    """Module form of [`log_cosh_dice_loss`][segref.log_cosh_dice_loss]:
+    ``LogCoshDiceLoss(**options)(pred, target)`` equals ``log_cosh_dice_loss(pred, target, **options)``."""
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return log_cosh_dice_loss(pred, target, **self._all_options())
+
+
+class MCCLoss(_LossModule):
+    """Module form of [`mcc_loss`][segref.mcc_loss]:
+    ``MCCLoss(**options)(pred, target)`` equals ``mcc_loss(pred, target, **options)``."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return mcc_loss(pred, target, **self._all_options())
+
+
+class SensitivitySpecificityLoss(_LossModule):
+    """Module form of [`sensitivity_specificity_loss`][segref.sensitivity_specificity_loss]:
+    ``SensitivitySpecificityLoss(**options)(pred, target)`` equals
+    ``sensitivity_specificity_loss(pred, target, **options)``."""
+
+    def __init__(
+        self,
+        *,
+        from_logits: bool,
+        sensitivity_weight: float = 0.05,
+        multilabel: bool = False,
+        smooth: float = 0.0,
+        per_image: bool = True,
+        include_background: bool = True,
+        ignore_index: int | None = None,
+        axis: int = 1,
+        distributed: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            sensitivity_weight=sensitivity_weight,
+            multilabel=multilabel,
+            smooth=smooth,
+            per_image=per_image,
+            include_background=include_background,
+            ignore_index=ignore_index,
+            axis=axis,
+            distributed=distributed,
+            reduction=reduction,
+        )
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        return sensitivity_specificity_loss(pred, target, **self._all_options())
 
 
 class BinaryFocalLoss(_LossModule):

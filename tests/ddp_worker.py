@@ -49,6 +49,12 @@ LOSSES = {
         per_image=False,
         distributed=distributed,
     ),
+    "mcc": lambda z, y, distributed: segref.mcc_loss(
+        z, y, from_logits=True, per_image=False, ignore_index=255, distributed=distributed
+    ),
+    "sensitivity_specificity": lambda z, y, distributed: segref.sensitivity_specificity_loss(
+        z, y, from_logits=True, per_image=False, ignore_index=255, distributed=distributed
+    ),
 }
 
 

@@ -111,3 +111,13 @@ def test_an_unknown_interactive_figure_stops_the_build():
 
     with pytest.raises(SiteCheckError, match="unknown interactive figure 'focall'"):
         markdown.Markdown(extensions=["sitebuild.interactive"]).convert("<!-- interactive: focall -->\n")
+
+
+def test_a_loss_without_rows_renders_only_when_every_framework_says_why():
+    """log-cosh Dice is in no framework: its table is segref's default and each framework's reason; take one
+    reason away and the loss has neither a row nor a reason for that framework, which stops the build."""
+    table = render.loss_table(DOCUMENT, "log-cosh-dice")
+    assert "Not provided by:" in table and "<details" not in table
+    partial = dict(DOCUMENT, not_provided=[item for item in DOCUMENT["not_provided"] if item["framework"] != "smp"])
+    with pytest.raises(SiteCheckError, match="no row for loss 'log-cosh-dice'"):
+        render.loss_table(partial, "log-cosh-dice")

@@ -33,6 +33,9 @@ CLASS_LOSSES = {
     "bootstrapped_cross_entropy": functools.partial(segref.bootstrapped_cross_entropy, num_kept=50, threshold=1.0),
     "poly_loss": segref.poly_loss,
     "dice_focal_loss": segref.dice_focal_loss,
+    "log_cosh_dice_loss": segref.log_cosh_dice_loss,
+    "mcc_loss": segref.mcc_loss,
+    "sensitivity_specificity_loss": segref.sensitivity_specificity_loss,
     "combined_loss": functools.partial(
         segref.combined_loss, terms=[(1.0, "dice_loss"), (1.0, "topk_cross_entropy"), (0.5, "poly_loss")]
     ),

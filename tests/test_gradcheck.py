@@ -64,6 +64,12 @@ GD_OPTIONS = [
 ]
 for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], GD_OPTIONS):
     CASES.append(("generalized_dice_loss", segref.generalized_dice_loss, form, options))
+CONFUSION_OPTIONS = [{}, {"per_image": False, "smooth": 1e-3}, {"include_background": False}]
+for form, options in itertools.product(["index", "ignored", "one-hot", "soft", "multilabel"], CONFUSION_OPTIONS):
+    CASES.append(("log_cosh_dice_loss", segref.log_cosh_dice_loss, form, options))
+    CASES.append(("mcc_loss", segref.mcc_loss, form, options))
+    ss_options = {"sensitivity_weight": 0.3, **options}
+    CASES.append(("sensitivity_specificity_loss", segref.sensitivity_specificity_loss, form, ss_options))
 for form, options in itertools.product(
     ["index", "ignored", "soft"], [{}, {"label_smoothing": 0.1}, {"class_weights": [0.5, 1.0, 2.0]}]
 ):

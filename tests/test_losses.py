@@ -110,6 +110,9 @@ def test_channels_last_equals_channels_first():
         segref.poly_loss,
         segref.dice_focal_loss,
         segref.dice_topk_loss,
+        segref.log_cosh_dice_loss,
+        segref.mcc_loss,
+        segref.sensitivity_specificity_loss,
     ):
         torch.testing.assert_close(fn(last, y, from_logits=True, axis=-1), fn(z, y, from_logits=True))
 
@@ -193,6 +196,9 @@ def test_focal_gamma_zero_is_cross_entropy():
         segref.generalized_dice_loss,
         segref.topk_cross_entropy,
         segref.poly_loss,
+        segref.log_cosh_dice_loss,
+        segref.mcc_loss,
+        segref.sensitivity_specificity_loss,
     ],
 )
 def test_index_and_one_hot_targets_agree(fn):
@@ -535,3 +541,25 @@ def test_combined_loss_checks_every_term_and_its_own_options():
     zero = segref.combined_loss(z.requires_grad_(True), y, from_logits=True, terms=[(0.0, "dice_loss")])
     zero.backward()
     assert zero.item() == 0.0 and torch.all(z.grad == 0)
+
+
+def test_mcc_conventions_where_the_formula_is_zero_over_zero():
+    g = np.array([[[0.0, 0.0, 0.0, 0.0]]])  # the class is absent: MCC is the accuracy 1 - FP / n
+    p = np.array([[[0.0, 0.2, 0.0, 0.6]]])
+    assert float(segref.mcc_loss(p, g, from_logits=False, multilabel=True)) == pytest.approx(0.8 / 4)
+    assert float(segref.mcc_loss(g, g, from_logits=False, multilabel=True)) == 0.0
+    full = 1 - g  # the class covers every pixel: 1 - FN / n
+    assert float(segref.mcc_loss(1 - p, full, from_logits=False, multilabel=True)) == pytest.approx(0.8 / 4)
+    # only the prediction is constant: 0, the limit
+    half = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    assert float(segref.mcc_loss(np.zeros_like(half), half, from_logits=False, multilabel=True)) == 1.0
+    z = torch.zeros(1, 1, 4, dtype=torch.float64, requires_grad=True)
+    segref.mcc_loss(z, torch.zeros(1, 1, 4, dtype=torch.float64), from_logits=True, multilabel=True).backward()
+    assert torch.all(z.grad == 0.5 * 0.5 / 4)  # d(p/4)/dz per pixel, p = sigmoid(0)
+
+
+def test_sensitivity_specificity_refuses_a_weight_outside_zero_one():
+    z, y = logits(1, 2, 2, 2), labels(1, 2, 2, num_classes=2)
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=r"sensitivity_weight must be a finite number in \[0, 1\]"):
+            segref.sensitivity_specificity_loss(z, y, from_logits=True, sensitivity_weight=bad)

@@ -24,6 +24,9 @@ CLASS_LOSSES = [
     segref.poly_loss,
     segref.dice_focal_loss,
     segref.dice_topk_loss,
+    segref.log_cosh_dice_loss,
+    segref.mcc_loss,
+    segref.sensitivity_specificity_loss,
     functools.partial(segref.combined_loss, terms=[(1.0, "dice_loss"), (1.0, "focal_loss"), (0.5, "poly_loss")]),
 ]
 BINARY_LOSSES = [segref.binary_cross_entropy, segref.binary_focal_loss]

@@ -175,6 +175,61 @@ def test_a_changed_combined_loss_fails_the_page(monkeypatch, change):
     assert any("disagrees with" in failure for failure in result.failures), result.failures
 
 
+@pytest.mark.parametrize(
+    ("page", "filename", "name", "change"),
+    [
+        # a constant: 2.1 sinh^2 instead of 2 sinh^2 inside log cosh
+        (
+            "losses/log-cosh-dice.md",
+            "overlap.py",
+            "log_cosh_dice_loss",
+            ("return xp.log1p(2 * half * half)", "return xp.log1p(2.1 * half * half)"),
+        ),
+        # an operator: the FP FN product scaled
+        (
+            "losses/mcc.md",
+            "confusion.py",
+            "mcc_loss",
+            ("numerator = tp * tn - fp * fn", "numerator = tp * tn - fp * fn * 0.9"),
+        ),
+        # a constant: the accuracy of a constant target counts its false negatives twice
+        (
+            "losses/mcc.md",
+            "confusion.py",
+            "mcc_loss",
+            (
+                "xp.where(constant_target, 1 - (fp + fn), correlation)",
+                "xp.where(constant_target, 1 - (fp + 2 * fn), correlation)",
+            ),
+        ),
+        # an operator: the two weights change places
+        (
+            "losses/sensitivity-specificity.md",
+            "confusion.py",
+            "sensitivity_specificity_loss",
+            (
+                "loss = weight * sensitivity_term + (1 - weight) * specificity_term",
+                "loss = (1 - weight) * sensitivity_term + weight * specificity_term",
+            ),
+        ),
+        # a constant: smooth added to one denominator twice
+        (
+            "losses/sensitivity-specificity.md",
+            "confusion.py",
+            "sensitivity_specificity_loss",
+            (
+                "safe_divide(xp, outside, others + smooth, when_zero=0.0)",
+                "safe_divide(xp, outside, others + 2 * smooth, when_zero=0.0)",
+            ),
+        ),
+    ],
+)
+def test_a_changed_region_loss_fails_the_page(monkeypatch, page, filename, name, change):
+    monkeypatch.setattr(segref, name, getattr(_mutated(filename, *change), name))
+    result = _run(page)
+    assert any("disagrees" in failure for failure in result.failures), result.failures
+
+
 def test_a_changed_sign_in_the_implementation_fails_the_page(monkeypatch):
     original = segref.binary_cross_entropy
     monkeypatch.setattr(segref, "binary_cross_entropy", lambda *a, **k: -original(*a, **k))
@@ -353,6 +408,24 @@ def test_console_examples_copy_as_code_without_prompts_output_or_traceback():
         (
             "losses/compound.md",
             ("return (1 - dice.mean()) + losses.topk", "return (1 - dice.mean()) + 0.9 * losses.topk"),
+        ),
+        (
+            "losses/log-cosh-dice.md",
+            ("torch.log1p(2 * torch.sinh(x / 2) ** 2)", "torch.log1p(torch.sinh(x / 2) ** 2)"),
+        ),
+        (
+            "losses/mcc.md",
+            (
+                "mcc = torch.where((volume == 0) | (volume == n), 1 - fp - fn, mcc)",
+                "mcc = torch.where(volume == n, 1 - fp - fn, mcc)",
+            ),
+        ),
+        (
+            "losses/sensitivity-specificity.md",
+            (
+                "(sensitivity_weight * sensitivity + (1 - sensitivity_weight) * specificity)",
+                "((1 - sensitivity_weight) * sensitivity + sensitivity_weight * specificity)",
+            ),
         ),
     ],
 )

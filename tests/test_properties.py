@@ -161,7 +161,9 @@ def overlap_options(draw, problem: Problem, name: str = "dice_loss") -> dict:
     elif name == "generalized_dice_loss":
         options["weighting"] = draw(st.sampled_from(["square", "simple", "uniform"]))
         options["absent_classes"] = draw(st.sampled_from(["max", "epsilon"]))
-    else:
+    elif name == "sensitivity_specificity_loss":
+        options["sensitivity_weight"] = draw(st.sampled_from([0.0, 0.05, 0.5, 1.0]))
+    elif name != "mcc_loss":
         options["squared"] = draw(st.booleans())
     if name == "focal_tversky_loss":
         options["gamma"] = draw(st.sampled_from([0.5, 1.0, 4 / 3, 3.0]))
@@ -248,6 +250,9 @@ CLASS_LOSSES: dict[str, Callable] = {
     "poly_loss": segref.poly_loss,
     "dice_focal_loss": segref.dice_focal_loss,
     "dice_topk_loss": segref.dice_topk_loss,
+    "log_cosh_dice_loss": segref.log_cosh_dice_loss,
+    "mcc_loss": segref.mcc_loss,
+    "sensitivity_specificity_loss": segref.sensitivity_specificity_loss,
 }
 #: weighted sums of a Dice term and a per-pixel term: "mean" only, not bounded by 1
 COMPOUND = {"dice_ce_loss", "dice_focal_loss", "dice_topk_loss"}
@@ -265,6 +270,9 @@ OVERLAP = (
         "soft_dice_coefficient",
         "soft_jaccard_index",
         "generalized_dice_loss",
+        "log_cosh_dice_loss",
+        "mcc_loss",
+        "sensitivity_specificity_loss",
     }
     | TVERSKY
     | COMPOUND
@@ -381,7 +389,8 @@ def test_bounds(name, data):
     value = as64(call(name, problem, options, reduction="none" if name not in COMPOUND else "mean")[0])
     tolerance = 1e-12
     if name in OVERLAP and name not in COMPOUND:
-        assert ((value >= -tolerance) & (value <= 1 + tolerance)).all(), value
+        high = {"mcc_loss": 2.0, "log_cosh_dice_loss": float(np.log(np.cosh(1.0)))}.get(name, 1.0)
+        assert ((value >= -tolerance) & (value <= high + tolerance)).all(), value
     else:
         assert (value >= -tolerance).all(), value
     if name == "focal_loss" and options["alpha"] is None:
@@ -404,6 +413,8 @@ def test_perfect_prediction_is_the_minimum(name, data):
         target = perfect
     problem = replace(problem, pred64=perfect, target64=target)
     options = {k: v for k, v in options.items() if k != "label_smoothing"}
+    if name == "mcc_loss":  # a smooth added to each count keeps a perfect MCC below 1 (SMP's eps does too)
+        options["smooth"] = 0.0
     value = float(as64(call(name, problem, options)[0]))
     assert value == pytest.approx(1.0 if name in COEFFICIENTS else 0.0, abs=1e-12), (name, options)
 
@@ -638,6 +649,89 @@ def test_combined_loss_is_the_weighted_sum_of_its_terms(problem, data):
 
 
 CLASS_LOSSES_ALL = {name: getattr(segref, name) for name in segref.compound.TERMS}
+
+
+def _dense(problem: Problem, per_image: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(p, g) of a float64 problem as (rows, C, pixels) arrays of probabilities and targets, ignored
+    pixels dropped (rows: the images, or one row for the batch)."""
+    p = problem.pred64
+    n, c = p.shape[:2]
+    if problem.from_logits:
+        p = np.exp(-np.logaddexp(0.0, -p)) if problem.form == "multilabel" else _softmax(p)
+    p = p.reshape(n, c, -1)
+    if problem.form == "index":
+        labels = problem.target64.reshape(n, -1)
+        valid = labels != IGNORE
+        g = np.moveaxis(np.eye(c)[np.where(valid, labels, 0)], -1, 1)
+    else:
+        g = problem.target64.reshape(n, c, -1)
+        valid = np.ones((n, p.shape[-1]), dtype=bool)
+    if not per_image:
+        p, g, valid = (np.concatenate(list(a), axis=-1)[None] for a in (p, g, valid))
+    return p, g, valid
+
+
+@given(problems(dtypes=("float64",)), st.booleans(), st.sampled_from([0.0, 1e-5, 1.0]))
+def test_log_cosh_dice_is_log_cosh_of_the_dice_loss(problem, per_image, smooth):
+    options = {"per_image": per_image, "smooth": smooth, "reduction": "none"}
+    dice = as64(call("dice_loss", problem, options)[0])
+    np.testing.assert_allclose(
+        as64(call("log_cosh_dice_loss", problem, options)[0]), np.log(np.cosh(dice)), rtol=1e-10, atol=1e-15
+    )
+
+
+@given(problems(dtypes=("float64",)), st.booleans(), st.sampled_from([0.0, 1e-5, 1.0]))
+def test_mcc_is_the_correlation_of_the_soft_confusion_counts(problem, per_image, smooth):
+    """Against TP, FP, FN and TN summed pixel by pixel (TN = sum (1 - p)(1 - g), not n - P - G + I)."""
+    got = as64(call("mcc_loss", problem, {"per_image": per_image, "smooth": smooth, "reduction": "none"})[0])
+    p, g, valid = _dense(problem, per_image)
+    counted = valid[:, None, :]
+    tp, fp, fn, tn = (
+        np.sum(a * counted, axis=-1) + smooth for a in (p * g, p * (1 - g), (1 - p) * g, (1 - p) * (1 - g))
+    )
+    denominator = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    mcc = np.where(denominator > 0, (tp * tn - fp * fn) / np.where(denominator > 0, denominator, 1), 0.0)
+    if smooth == 0:  # a constant target: the accuracy
+        pixels = valid.sum(axis=-1, keepdims=True)
+        mass = np.sum(g * counted, axis=-1)
+        constant = (mass == 0) | (mass == pixels)
+        mcc = np.where(constant, 1 - (fp + fn) / np.maximum(pixels, 1), mcc)
+    rows = valid.any(axis=-1)  # an image with no counted pixel has no loss
+    np.testing.assert_allclose(got.reshape(mcc.shape)[rows], 1 - mcc[rows], rtol=1e-8, atol=1e-9)
+
+
+@given(problems(forms=("multilabel", "soft"), dtypes=("float64",), logits=(False,)), st.booleans())
+def test_mcc_is_symmetric_in_prediction_and_target_and_in_their_complements(problem, per_image):
+    """A correlation: swapping p and g swaps FP and FN; taking 1 - p and 1 - g (multi-label) swaps TP and TN.
+    Where p or g is constant over the pixels of a row the coefficient is a convention that tells the two
+    apart (see mcc_loss), so those rows are not drawn."""
+    p, g, _ = _dense(problem, per_image)
+    pixels = p.shape[-1]
+    for sums in (p.sum(-1), g.sum(-1)):
+        assume(((sums > 1e-6) & (sums < pixels - 1e-6)).all())
+    options = {"per_image": per_image, "reduction": "none"}
+    value = as64(call("mcc_loss", problem, options)[0])
+    swapped = replace(problem, pred64=problem.target64, target64=problem.pred64)
+    np.testing.assert_allclose(as64(call("mcc_loss", swapped, options)[0]), value, rtol=1e-9, atol=1e-12)
+    if problem.form == "multilabel":
+        complement = replace(problem, pred64=1 - problem.pred64, target64=1 - problem.target64)
+        np.testing.assert_allclose(as64(call("mcc_loss", complement, options)[0]), value, rtol=1e-9, atol=1e-9)
+
+
+@given(problems(dtypes=("float64",)), st.booleans(), st.sampled_from([0.0, 0.05, 1.0]), st.sampled_from([0.0, 1e-5]))
+def test_sensitivity_specificity_is_the_weighted_mean_squared_error_inside_and_outside(problem, per_image, r, smooth):
+    options = {"per_image": per_image, "sensitivity_weight": r, "smooth": smooth, "reduction": "none"}
+    got = as64(call("sensitivity_specificity_loss", problem, options)[0])
+    p, g, valid = _dense(problem, per_image)
+    counted = valid[:, None, :]
+    error = (g - p) ** 2 * counted
+    inside, outside = (np.sum(error * w, axis=-1) for w in (g, 1 - g))
+    mass, rest = (np.sum(w * counted, axis=-1) + smooth for w in (g, 1 - g))
+    want = r * np.where(mass > 0, inside / np.where(mass > 0, mass, 1), 0) + (1 - r) * np.where(
+        rest > 1e-12, outside / np.where(rest > 1e-12, rest, 1), 0
+    )
+    rows = valid.any(axis=-1)
+    np.testing.assert_allclose(got.reshape(want.shape)[rows], want[rows], rtol=1e-8, atol=1e-9)
 
 
 # --- invariances -----------------------------------------------------------------------------

@@ -29,6 +29,9 @@ OVERLAP_LOSSES = [
     segref.dice_ce_loss,
     segref.tversky_loss,
     segref.focal_tversky_loss,
+    segref.log_cosh_dice_loss,
+    segref.mcc_loss,
+    segref.sensitivity_specificity_loss,
 ]
 HALF = [torch.float16, torch.bfloat16]
 
@@ -82,6 +85,9 @@ def test_tiny_mass_under_autocast_and_for_modules(loss):
         segref.focal_tversky_loss: snn.FocalTverskyLoss,
         GD_EPSILON: partial(snn.GeneralizedDiceLoss, absent_classes="epsilon"),
         segref.dice_focal_loss: snn.DiceFocalLoss,
+        segref.log_cosh_dice_loss: snn.LogCoshDiceLoss,
+        segref.mcc_loss: snn.MCCLoss,
+        segref.sensitivity_specificity_loss: snn.SensitivitySpecificityLoss,
     }[loss](from_logits=True, multilabel=True)
     z = torch.full((1, 1, 1), -89.0, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -286,6 +292,9 @@ def _batch_with_ignored_image():
         (segref.tversky_loss, 0.0),
         (segref.focal_tversky_loss, 0.0),
         (segref.generalized_dice_loss, 0.0),
+        (segref.log_cosh_dice_loss, 0.0),
+        (segref.mcc_loss, 0.0),
+        (segref.sensitivity_specificity_loss, 0.0),
     ],
 )
 def test_an_image_whose_pixels_are_all_ignored_is_left_out(fn, empty):
@@ -338,7 +347,9 @@ def test_hard_metrics_leave_an_all_ignored_image_out(metric):
     )
 
 
-@pytest.mark.parametrize("fn", [segref.dice_loss, segref.soft_jaccard_index])
+@pytest.mark.parametrize(
+    "fn", [segref.dice_loss, segref.soft_jaccard_index, segref.mcc_loss, segref.sensitivity_specificity_loss]
+)
 @pytest.mark.parametrize("ignored_class", [0, 1, 2])
 def test_an_ignored_class_has_no_score(fn, ignored_class):
     z = torch.randn(2, 3, 8, generator=torch.Generator().manual_seed(2))
@@ -398,6 +409,9 @@ def _class_batch():
         segref.focal_tversky_loss,
         segref.topk_cross_entropy,
         segref.poly_loss,
+        segref.mcc_loss,
+        segref.sensitivity_specificity_loss,
+        segref.log_cosh_dice_loss,
     ],
 )
 def test_vmap_over_images_equals_a_loop(fn):

@@ -70,6 +70,9 @@ CLASS_LOSSES = {
     "poly_loss": segref.poly_loss,
     "dice_focal_loss": segref.dice_focal_loss,
     "dice_topk_loss": segref.dice_topk_loss,
+    "log_cosh_dice_loss": segref.log_cosh_dice_loss,
+    "mcc_loss": segref.mcc_loss,
+    "sensitivity_specificity_loss": segref.sensitivity_specificity_loss,
     "combined_loss": functools.partial(
         segref.combined_loss, terms=[(1.0, "dice_loss"), (1.0, "topk_cross_entropy"), (0.5, "focal_loss")]
     ),
