@@ -28,6 +28,9 @@ SEGREF_DEFAULTS: dict[str, str] = {
     "topk": "segref.topk_cross_entropy(z, y, from_logits=True)",
     "poly": "segref.poly_loss(z, y, from_logits=True)",
     "compound": "segref.dice_focal_loss(z, y, from_logits=True)",
+    "log-cosh-dice": "segref.log_cosh_dice_loss(z, y, from_logits=True)",
+    "mcc": "segref.mcc_loss(z, y, from_logits=True)",
+    "sensitivity-specificity": "segref.sensitivity_specificity_loss(z, y, from_logits=True)",
     "metrics": "segref.dice_score(z.argmax(1), y, num_classes=C)",
 }
 
@@ -49,6 +52,9 @@ def segref_default_value(loss: str, case: model.Case) -> float:
         "topk": lambda: segref.topk_cross_entropy(z, y, from_logits=True),
         "poly": lambda: segref.poly_loss(z, y, from_logits=True),
         "compound": lambda: segref.dice_focal_loss(z, y, from_logits=True),
+        "log-cosh-dice": lambda: segref.log_cosh_dice_loss(z, y, from_logits=True),
+        "mcc": lambda: segref.mcc_loss(z, y, from_logits=True),
+        "sensitivity-specificity": lambda: segref.sensitivity_specificity_loss(z, y, from_logits=True),
         "metrics": lambda: segref.dice_score(z.argmax(1), y, num_classes=case.num_classes),
     }
     return float(model.as_array(values[loss]()))

@@ -35,6 +35,9 @@ LOSSES: dict[str, str] = {
     "topk": "TopK and bootstrapped cross-entropy",
     "poly": "Poly-1 loss",
     "compound": "Dice + focal, Dice + TopK and other weighted sums",
+    "log-cosh-dice": "Log-cosh Dice loss",
+    "mcc": "Matthews correlation coefficient (MCC) loss",
+    "sensitivity-specificity": "Sensitivity-specificity loss",
     "metrics": "Hard Dice and IoU metrics",
 }
 

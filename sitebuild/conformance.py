@@ -97,13 +97,19 @@ def loss_table(document: dict[str, Any], loss: str) -> str:
         raise SiteCheckError(f"conformance data has no loss {loss!r} (known: {', '.join(document['losses'])})")
     info = document["losses"][loss]
     rows = [row for row in document["rows"] if row["loss"] == loss]
-    if not rows:
+    missing = {item["framework"] for item in document["not_provided"] if item["loss"] == loss}
+    if not rows and missing != set(document["frameworks"]):
         raise SiteCheckError(f"conformance data has no row for loss {loss!r}: run `python -m conformance`")
-    lines = [
+    default = (
         f"<p>segref's default, <code>{html.escape(info['segref_default_call'])}</code>, gives "
-        f"{number(info['segref_default_value'])} on the shared example. Open a framework for each setting checked:"
-        " its call and value, the segref call with the same value, and why they differ where they do.</p>"
-    ]
+        f"{number(info['segref_default_value'])} on the shared example."
+    )
+    if rows:
+        default += (
+            " Open a framework for each setting checked: its call and value, the segref call with the same"
+            " value, and why they differ where they do."
+        )
+    lines = [default + "</p>"]
     for framework, meta in document["frameworks"].items():
         group = [row for row in rows if row["framework"] == framework]
         if not group:

@@ -938,6 +938,115 @@ def fig_class_weights(theme: str) -> Figure:
     return fig
 
 
+def _hard_prediction(
+    object_pixels: int, found: int, false_positives: int, pixels: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
+    """A (1, 1, pixels) 0/1 target with an object of ``object_pixels`` and a 0/1 prediction that finds
+    ``found`` of them and marks ``false_positives`` background pixels."""
+    target = np.zeros((1, 1, pixels))
+    target[..., :object_pixels] = 1
+    pred = np.zeros_like(target)
+    pred[..., :found] = 1
+    pred[..., object_pixels : object_pixels + false_positives] = 1
+    return pred, target
+
+
+LOG_COSH_OVERLAPS = np.linspace(0.0, 1.0, 101)
+
+
+def fig_log_cosh_dice(theme: str) -> Figure:
+    """Dice loss and log-cosh Dice loss of a 100-pixel object found by a 100-pixel prediction that
+    overlaps it by a fraction f, and their slopes with respect to the Dice loss."""
+    dice, log_cosh = [], []
+    for f in LOG_COSH_OVERLAPS:
+        overlap = int(round(100 * f))
+        pred, target = _hard_prediction(100, overlap, 100 - overlap, pixels=300)
+        dice.append(float(segref.dice_loss(pred, target, from_logits=False, multilabel=True)))
+        log_cosh.append(float(segref.log_cosh_dice_loss(pred, target, from_logits=False, multilabel=True)))
+    dice_arr, log_cosh_arr = np.array(dice), np.array(log_cosh)
+    if not np.allclose(dice_arr, 1 - LOG_COSH_OVERLAPS, atol=1e-12) or not np.allclose(
+        log_cosh_arr, np.log(np.cosh(1 - LOG_COSH_OVERLAPS)), atol=1e-12
+    ):
+        raise FigureCheckError("log_cosh_dice_loss is not log cosh of the Dice loss 1 - f on the overlap sweep")
+    fig, (left, right) = _new_figure(2)
+    left.plot(LOG_COSH_OVERLAPS, dice_arr, label="Dice loss  1 − D")
+    left.plot(LOG_COSH_OVERLAPS, log_cosh_arr, label="log-cosh Dice")
+    left.set_ylabel("loss")
+    left.set_ylim(0, 1.02)
+    left.legend()
+    right.plot(LOG_COSH_OVERLAPS, np.ones_like(LOG_COSH_OVERLAPS), label="Dice loss: 1")
+    right.plot(LOG_COSH_OVERLAPS, np.tanh(1 - LOG_COSH_OVERLAPS), label="log-cosh Dice: tanh(1 − D)")
+    right.set_ylabel(_by_layout("slope against the Dice loss", "slope"))
+    right.set_ylim(0, 1.1)
+    right.legend()
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("overlap f (Dice coefficient D)")
+    return fig
+
+
+MCC_FALSE_POSITIVES = np.arange(0, 201, 5)
+
+
+def fig_mcc(theme: str) -> Figure:
+    """Dice loss and MCC loss of a prediction that finds an object entirely and adds k false positives,
+    for a 20-pixel and a 500-pixel object in a 1000-pixel image."""
+    fig, ax = _new_figure(1)
+    colours = _PALETTE[theme]
+    for colour, size in zip(colours, (20, 500), strict=False):
+        dice, mcc = [], []
+        for k in MCC_FALSE_POSITIVES:
+            pred, target = _hard_prediction(size, size, int(k))
+            dice.append(float(segref.dice_loss(pred, target, from_logits=False, multilabel=True)))
+            mcc.append(float(segref.mcc_loss(pred, target, from_logits=False, multilabel=True)))
+            tp, fp, tn = size, int(k), 1000 - size - int(k)
+            want = 1 - (tp * tn) / np.sqrt((tp + fp) * tp * (tn + fp) * tn)
+            if not np.isclose(mcc[-1], want, rtol=1e-12, atol=1e-12):
+                raise FigureCheckError(f"mcc_loss of a {size}-pixel object with {k} false positives is not {want}")
+        ax.plot(MCC_FALSE_POSITIVES, dice, color=colour, linestyle="--", label=f"Dice, {size} px")
+        ax.plot(MCC_FALSE_POSITIVES, mcc, color=colour, label=f"MCC, {size} px")
+    ax.set_xlabel(_by_layout("false-positive pixels k (the object itself found entirely)", "false-positive pixels k"))
+    ax.set_ylabel("loss")
+    ax.set_xlim(0, MCC_FALSE_POSITIVES[-1])
+    ax.set_ylim(0, 0.85)
+    _legend_beside(fig, ax)
+    return fig
+
+
+SS_WEIGHTS = (0.01, 0.05, 0.5)
+
+
+def fig_sensitivity_specificity(theme: str) -> Figure:
+    """Sensitivity-specificity loss of a 20-pixel lesion in 1000 pixels as k of its pixels are missed
+    (left) and as k background pixels are marked (right), for several r, against the mean squared error."""
+    ks = np.arange(0, 21)
+    fig, (left, right) = _new_figure(2)
+    for ax, missed in ((left, True), (right, False)):
+        for r in SS_WEIGHTS:
+            values = []
+            for k in ks:
+                pred, target = _hard_prediction(20, 20 - int(k), 0) if missed else _hard_prediction(20, 20, int(k))
+                values.append(
+                    float(
+                        segref.sensitivity_specificity_loss(
+                            pred, target, from_logits=False, multilabel=True, sensitivity_weight=r
+                        )
+                    )
+                )
+            want = r * ks / 20 if missed else (1 - r) * ks / 980
+            if not np.allclose(values, want, rtol=1e-12, atol=1e-15):
+                raise FigureCheckError(f"sensitivity_specificity_loss(r={r}) is not r k/20 or (1 - r) k/980")
+            ax.plot(ks, values, label=f"r = {r:g}")
+        ax.plot(ks, ks / 1000, linestyle=":", label="mean squared error")
+        ax.set_xlim(0, 20)
+        ax.set_ylim(0, None)
+        ax.set_ylabel("loss")
+    left.set_xlabel(_by_layout("lesion pixels missed k (of 20)", "lesion pixels missed"))
+    right.set_xlabel(_by_layout("background pixels marked k (of 980)", "background pixels marked"))
+    right.legend()
+    return fig
+
+
 FIGURES: dict[str, Callable[[str], Figure]] = {
     "bce": fig_bce,
     "bce-label-smoothing": fig_bce_label_smoothing,
@@ -956,6 +1065,9 @@ FIGURES: dict[str, Callable[[str], Figure]] = {
     "poly": fig_poly,
     "class-weights": fig_class_weights,
     "compound": fig_compound,
+    "log-cosh-dice": fig_log_cosh_dice,
+    "mcc": fig_mcc,
+    "sensitivity-specificity": fig_sensitivity_specificity,
 }
 
 

@@ -441,4 +441,7 @@ NOT_PROVIDED = {
     "topk": "no TopK or bootstrapped cross-entropy in tf_keras",
     "poly": "no PolyLoss in tf_keras",
     "compound": "no compound loss in tf_keras",
+    "log-cosh-dice": "no log-cosh Dice loss in tf_keras",
+    "mcc": "no MCC loss in tf_keras",
+    "sensitivity-specificity": "no sensitivity-specificity loss in tf_keras",
 }

@@ -1222,4 +1222,7 @@ NOT_PROVIDED: dict[str, str] = {
     "topk": "no TopK or bootstrapped cross-entropy in keras.losses",
     "poly": "no PolyLoss in keras.losses",
     "compound": "no compound loss in keras.losses (losses are added by hand)",
+    "log-cosh-dice": "no log-cosh Dice loss in keras.losses",
+    "mcc": "no MCC loss in keras.losses",
+    "sensitivity-specificity": "no sensitivity-specificity loss in keras.losses",
 }

@@ -415,4 +415,7 @@ NOT_PROVIDED = {
     "topk": "no TopK or bootstrapped cross-entropy in kornia.losses",
     "poly": "no PolyLoss in kornia.losses",
     "compound": "no compound loss in kornia.losses",
+    "log-cosh-dice": "no log-cosh Dice loss in kornia.losses",
+    "mcc": "no MCC loss in kornia.losses",
+    "sensitivity-specificity": "no sensitivity-specificity loss in kornia.losses",
 }

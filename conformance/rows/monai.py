@@ -1196,6 +1196,112 @@ COMPOUND_ROWS = [
     ),
 ]
 
+MCC_SRC = source("losses/mcc_loss.py", 110, 188)
+
+
+def every_class_in_every_image() -> list[Case]:
+    """``cases()`` with the first C pixels of each image labelled 0..C-1 (and each target channel set
+    at one pixel and clear at another): no class is constant over an image."""
+    out = []
+    for c in cases():
+        labels = c.labels.copy()
+        flat = labels.reshape(len(labels), -1)
+        flat[:, : c.num_classes] = np.arange(c.num_classes)
+        targets = c.targets.copy().reshape(c.targets.shape[0], c.num_classes, -1)
+        targets[:, :, 0], targets[:, :, 1] = 1.0, 0.0
+        out.append(dataclasses.replace(c, labels=labels, targets=targets.reshape(c.targets.shape)))
+    return out
+
+
+def with_an_absent_class() -> list[Case]:
+    """The cases of ``cases()`` in which some class is absent from some image."""
+    return [
+        c
+        for c in cases()
+        if any(not (c.labels[n] == k).any() for n in range(len(c.labels)) for k in range(c.num_classes))
+    ]
+
+
+def mcc_constant_as_monai(c: Case) -> np.ndarray:
+    """segref's per-(image, class) MCC loss with 1 where the class is absent from the image or covers it:
+    MONAI's value there."""
+    rows = segref.mcc_loss(c.logits, c.labels, from_logits=True, reduction="none")
+    constant = np.stack(
+        [[len(np.unique(c.labels[n] == k)) == 1 for k in range(c.num_classes)] for n in range(len(c.labels))]
+    )
+    return np.where(constant, 1.0, rows)
+
+
+MCC_DR = "MONAI adds smooth_dr = 1e-5 under the square root, to the product of the four raw counts: agreement to 1e-8."
+MCC_ROWS = [
+    Row(
+        loss="mcc",
+        framework="monai",
+        setting="softmax, per image",
+        framework_call="MCCLoss(softmax=True, to_onehot_y=True)(z, y[:, None])",
+        segref_call="segref.mcc_loss(z, y, from_logits=True)",
+        framework_fn=lambda c: loss("MCCLoss", **SOFTMAX)(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.mcc_loss(c.logits, c.labels, from_logits=True),
+        rtol=1e-8,
+        framework_default=True,
+        segref_default=True,
+        inputs=every_class_in_every_image,
+        note="Every class occurs in every image. " + MCC_DR,
+        source=MCC_SRC,
+    ),
+    Row(
+        loss="mcc",
+        framework="monai",
+        setting="batch=True, no background",
+        framework_call="MCCLoss(softmax=True, to_onehot_y=True, batch=True, include_background=False)(z, y[:, None])",
+        segref_call="segref.mcc_loss(z, y, from_logits=True, per_image=False, include_background=False)",
+        framework_fn=lambda c: loss("MCCLoss", **SOFTMAX, batch=True, include_background=False)(t(c.logits), y1(c)),
+        segref_fn=lambda c: segref.mcc_loss(
+            c.logits, c.labels, from_logits=True, per_image=False, include_background=False
+        ),
+        rtol=1e-8,
+        inputs=every_class_in_every_image,
+        note=MCC_DR,
+        source=MCC_SRC,
+    ),
+    Row(
+        loss="mcc",
+        framework="monai",
+        setting="sigmoid, multi-label",
+        framework_call="MCCLoss(sigmoid=True)(z, y_multi)",
+        segref_call="segref.mcc_loss(z, y_multi, from_logits=True, multilabel=True)",
+        framework_fn=lambda c: loss("MCCLoss", sigmoid=True)(t(c.logits), t(c.targets)),
+        segref_fn=lambda c: segref.mcc_loss(c.logits, c.targets, from_logits=True, multilabel=True),
+        rtol=1e-8,
+        inputs=every_class_in_every_image,
+        note="y_multi: independent 0/1 maps shaped like z, each channel set and clear somewhere in each image. "
+        + MCC_DR,
+        source=MCC_SRC,
+    ),
+    Row(
+        loss="mcc",
+        framework="monai",
+        setting="a class absent from an image",
+        framework_call='MCCLoss(softmax=True, to_onehot_y=True, reduction="none")(z, y[:, None])',
+        segref_call='segref.mcc_loss(z, y, from_logits=True, reduction="none"), with 1 where the class is absent '
+        "or everywhere",
+        framework_fn=lambda c: loss("MCCLoss", **SOFTMAX, reduction="none")(t(c.logits), y1(c)).reshape(
+            len(c.labels), -1
+        ),
+        segref_fn=mcc_constant_as_monai,
+        rtol=1e-8,
+        atol=1e-8,
+        inputs=with_an_absent_class,
+        differs="For a class absent from an image (G = 0), or covering it (G = n), the correlation is 0/0. "
+        "MONAI's 1e-5 under the square root makes MCC 0 and the loss 1 whatever is predicted (0 only for an "
+        "exactly perfect prediction), so that class gives no gradient; segref takes the accuracy "
+        "1 - (FP + FN)/n there, which is 1 for a perfect prediction and falls as probability strays into or "
+        "out of the class.",
+        note=MCC_DR,
+        source=MCC_SRC,
+    ),
+]
+
 ROWS = (
     CE_ROWS
     + DICE_ROWS
@@ -1206,9 +1312,12 @@ ROWS = (
     + GENERALIZED_DICE_ROWS
     + METRIC_ROWS
     + COMPOUND_ROWS
+    + MCC_ROWS
 )
 
 NOT_PROVIDED: dict[str, str] = {
+    "log-cosh-dice": "no log-cosh Dice loss in monai.losses",
+    "sensitivity-specificity": "no sensitivity-specificity loss in monai.losses",
     "topk": "no TopK or bootstrapped cross-entropy in monai.losses",
     "poly": "no PolyLoss in monai.losses",
 }

@@ -619,6 +619,9 @@ NOT_PROVIDED = {
     "focal": "no focal loss",
     "tversky": "no Tversky loss",
     "generalized-dice": "no generalised Dice loss",
+    "log-cosh-dice": "no log-cosh Dice loss",
+    "mcc": "no MCC loss",
+    "sensitivity-specificity": "no sensitivity-specificity loss",
     "metrics": "no metric on arrays: Dice and IoU are computed per case from saved files by "
     "nnunetv2.evaluation (not run here; it needs batchgenerators and SimpleITK)",
 }

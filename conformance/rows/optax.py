@@ -550,4 +550,7 @@ NOT_PROVIDED = {
     "metrics": "no hard Dice or IoU metrics in optax (an optimisation library)",
     "topk": "no TopK or bootstrapped cross-entropy in optax.losses",
     "compound": "no compound loss in optax.losses",
+    "log-cosh-dice": "no log-cosh Dice loss in optax.losses",
+    "mcc": "no MCC loss in optax.losses",
+    "sensitivity-specificity": "no sensitivity-specificity loss in optax.losses",
 }

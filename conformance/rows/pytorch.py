@@ -196,5 +196,8 @@ NOT_PROVIDED = {
     "topk": "no TopK cross-entropy in torch.nn (F.cross_entropy(reduction='none') and torch.topk build one)",
     "poly": "no PolyLoss in torch.nn",
     "compound": "no compound loss in torch.nn",
+    "log-cosh-dice": "no log-cosh Dice loss in torch.nn",
+    "mcc": "no MCC loss in torch.nn",
+    "sensitivity-specificity": "no sensitivity-specificity loss in torch.nn",
     "metrics": "no segmentation metrics in torch",
 }

@@ -829,6 +829,53 @@ TVERSKY_ROWS = [
     ),
 ]
 
+MCC_SRC = f"{SOURCE}losses/mcc.py#L19-L51"
+
+
+def probabilities(c: Case) -> np.ndarray:
+    return 1 / (1 + np.exp(-c.logits))
+
+
+MCC_ROWS = [
+    Row(
+        loss="mcc",
+        framework="smp",
+        setting="one channel, defaults (probabilities)",
+        framework_call="MCCLoss()(torch.sigmoid(z), y)",
+        segref_call="segref.mcc_loss(z, y, from_logits=True, multilabel=True, per_image=False, smooth=1e-5)",
+        framework_fn=lambda c: losses().MCCLoss()(t(probabilities(c)), t(c.targets)),
+        segref_fn=lambda c: segref.mcc_loss(
+            c.logits, c.targets, from_logits=True, multilabel=True, per_image=False, smooth=1e-5
+        ),
+        framework_default=True,
+        inputs=binary_present,
+        note="z, y: one channel, (N, 1, *spatial). SMP's MCCLoss applies no sigmoid (pass probabilities), pools "
+        "the whole batch and adds eps = 1e-5 to each of TP, TN, FP and FN: segref's smooth.",
+        source=MCC_SRC,
+    ),
+    Row(
+        loss="mcc",
+        framework="smp",
+        setting="several channels: pooled as one",
+        framework_call="MCCLoss()(torch.sigmoid(z), y_multi)",
+        segref_call="segref.mcc_loss(z.reshape(N, 1, -1), y_multi.reshape(N, 1, -1), from_logits=True, "
+        "multilabel=True, per_image=False, smooth=1e-5)",
+        framework_fn=lambda c: losses().MCCLoss()(t(probabilities(c)), t(c.targets)),
+        segref_fn=lambda c: segref.mcc_loss(
+            c.logits.reshape(len(c.logits), 1, -1),
+            c.targets.reshape(len(c.targets), 1, -1),
+            from_logits=True,
+            multilabel=True,
+            per_image=False,
+            smooth=1e-5,
+        ),
+        note="y_multi: independent 0/1 maps shaped like z. SMP documents MCCLoss for binary input only and "
+        "reshapes any input to (N, 1, -1): the channels of a multi-channel input become one class, counted "
+        "together; segref counts each channel apart unless reshaped so.",
+        source=MCC_SRC,
+    ),
+]
+
 ROWS = (
     TVERSKY_ROWS
     + overlap_rows("dice")
@@ -838,6 +885,7 @@ ROWS = (
     + metric_rows("f1_score")
     + metric_rows("iou_score")
     + WEIGHTED_ROWS
+    + MCC_ROWS
 )
 
 NOT_PROVIDED = {
@@ -846,4 +894,6 @@ NOT_PROVIDED = {
     "topk": "no TopK or bootstrapped cross-entropy in SMP",
     "poly": "no PolyLoss in SMP",
     "compound": "no compound loss in SMP (its losses are separate modules)",
+    "log-cosh-dice": "no log-cosh Dice loss in SMP",
+    "sensitivity-specificity": "no sensitivity-specificity loss in SMP",
 }

@@ -448,5 +448,8 @@ NOT_PROVIDED = {
         "topk",
         "poly",
         "compound",
+        "log-cosh-dice",
+        "mcc",
+        "sensitivity-specificity",
     ]
 }
