@@ -11,7 +11,7 @@ measured in this process against baselines measured in the same run:
 - nnU-Net's Dice+CE and TopK: their algorithms re-stated here (nnU-Net itself is not
   imported, see ``nnunet_style_dice_ce`` and ``plain_topk_ce``); Poly-1 in plain PyTorch
   (``plain_poly1``), Dice + TopK in plain PyTorch (``plain_dice_topk``); MONAI's
-  ``DiceFocalLoss`` (softmax Dice; its focal term is a sigmoid per channel).
+  ``DiceFocalLoss`` (softmax Dice; its focal term is a sigmoid per channel); MONAI's ``MCCLoss``.
 
 Time: the implementations of a case run interleaved, one step each per round in
 a shuffled order, after warm-up steps, in a fresh process; that is repeated in
@@ -242,6 +242,16 @@ IMPLEMENTATIONS += [
     ),
     Implementation("segref Dice+TopK", "Dice+TopK", lambda: partial(segref.dice_topk_loss, from_logits=True)),
     Implementation("Dice+TopK (plain PyTorch)", "Dice+TopK", lambda: plain_dice_topk),
+    Implementation(
+        "segref log-cosh Dice", "log-cosh Dice", lambda: partial(segref.log_cosh_dice_loss, from_logits=True)
+    ),
+    Implementation("segref MCC", "MCC", lambda: partial(segref.mcc_loss, from_logits=True)),
+    Implementation("MONAI MCCLoss", "MCC", lambda: _monai("MCCLoss", to_onehot_y=True, softmax=True)),
+    Implementation(
+        "segref sensitivity-specificity",
+        "sensitivity-specificity",
+        lambda: partial(segref.sensitivity_specificity_loss, from_logits=True),
+    ),
 ]
 BY_NAME = {impl.name: impl for impl in IMPLEMENTATIONS}
 

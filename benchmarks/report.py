@@ -26,6 +26,9 @@ FAMILIES = (
     "Poly-1",
     "Dice+focal",
     "Dice+TopK",
+    "log-cosh Dice",
+    "MCC",
+    "sensitivity-specificity",
 )
 
 
@@ -130,6 +133,7 @@ def _versus(result: dict) -> str:
         ("segref Poly-1", "Poly-1 (plain PyTorch)"),
         ("segref Dice+focal", "MONAI DiceFocalLoss"),
         ("segref Dice+TopK", "Dice+TopK (plain PyTorch)"),
+        ("segref MCC", "MONAI MCCLoss"),
     ]
     cases = list(result["cases"])
     lines = ["| segref | against | " + " | ".join(cases) + " |", "|---|---|" + "---|" * len(cases)]
