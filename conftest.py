@@ -44,12 +44,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"site-{generator}"))
     result = yield
     if getattr(config.option, "loadgroup", False):
+        from importlib.metadata import version
+
         for item in items:
             if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
                 item.stash[_UNGROUPED] = (
-                    f"pytest-xdist --dist loadgroup did not group {item.nodeid} (marked xdist_group): this "
-                    "pytest and pytest-xdist do not work together, and each worker would build and crawl "
-                    'every site; install the versions pyproject.toml asks for (python -m pip install -e ".[test]")'
+                    f"pytest-xdist --dist loadgroup did not group {item.nodeid} (marked xdist_group): pytest "
+                    f"{version('pytest')} and pytest-xdist {version('pytest-xdist')} do not work together, and each "
+                    "worker would build and crawl every site; install the versions pyproject.toml asks for "
+                    '(python -m pip install -e ".[test]")'
                 )
     return result
 
@@ -58,8 +61,9 @@ def pytest_collection_modifyitems(config, items):
 _UNGROUPED = pytest.StashKey[str]()
 
 
-@pytest.fixture(autouse=True)
-def _grouped_as_marked(request):
-    message = request.node.stash.get(_UNGROUPED, None)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Fail an ungrouped test before any of its fixtures is set up (the site build and crawl among them)."""
+    message = item.stash.get(_UNGROUPED, None)
     if message is not None:
         pytest.fail(message, pytrace=False)

@@ -264,6 +264,12 @@ def class_sums(xp: Any, values: AnyArray, labels: AnyArray, num_classes: int) ->
     n = values.shape[0]
     if is_torch(values):
         flat_values = values.reshape(n, -1)
+        if flat_values.shape[1] > 2**24 and flat_values.dtype == _torch().float32:
+            # scatter_add adds one value at a time: a float32 sum of ones stops growing at 2**24, and a
+            # larger image's sums drift; accumulate in float64 where the device has it
+            wide = flat_values.to(counting_dtype(flat_values))
+            summed = wide.new_zeros((n, num_classes)).scatter_add(1, labels.reshape(n, -1), wide)
+            return summed.to(values.dtype)
         out = values.new_zeros((n, num_classes))
         return out.scatter_add(1, labels.reshape(n, -1), flat_values)
     offsets = (np.arange(n) * num_classes).reshape((n,) + (1,) * (labels.ndim - 1))

@@ -168,28 +168,30 @@ def mcc_loss(
 
     - $\mathrm{TP} = I_{nc} + \epsilon$, $\mathrm{FP} = P_{nc} - I_{nc} + \epsilon$,
       $\mathrm{FN} = G_{nc} - I_{nc} + \epsilon$ and
-      $\mathrm{TN} = n - P_{nc} - G_{nc} + I_{nc} + \epsilon$ are the soft counts of image $n$ and
-      class $c$ against the rest ($\mathrm{TN} = \sum_i (1 - p_{ic})(1 - g_{ic})$ + $\epsilon$);
+      $\mathrm{TN} = |\Omega| - P_{nc} - G_{nc} + I_{nc} + \epsilon$ are the soft counts of
+      image $n$ and class $c$ against the rest ($\mathrm{TN} = \sum_i (1 - p_{ic})(1 - g_{ic})$
+      + $\epsilon$);
     - $I$, $P$, $G$ are the soft intersection and the sums of prediction and target, as in
-      [`soft_dice_coefficient`][segref.soft_dice_coefficient], and $n$ is the number of
-      counted pixels;
+      [`soft_dice_coefficient`][segref.soft_dice_coefficient], and $|\Omega|$ is the number of
+      counted pixels of the image (of the batch with ``per_image=False``);
     - $\epsilon$ is ``smooth``, added to each of the four counts (SMP's ``eps``).
 
-    MCC is the correlation of prediction and target over all pixels, true negatives
-    included, in $[-1, 1]$: the loss lies in $[0, 2]$. Unlike Dice it rewards correctly
-    predicted background.
+    MCC counts all four cells of the confusion matrix, true negatives included (for 0/1 maps
+    it is the Pearson correlation of prediction and target), and lies in $[-1, 1]$: the loss
+    lies in $[0, 2]$. Unlike Dice it rewards correctly predicted background.
 
     With $\epsilon = 0$ the denominator is 0 in two cases, where the formula is $0/0$:
 
-    - the target of class $c$ is constant ($G_{nc} = 0$, the class is absent, or $G_{nc} = n$,
-      it covers every pixel): there is no correlation to measure, and MCC is the accuracy
-      $1 - (\mathrm{FP} + \mathrm{FN})/n$, which is 1 for a perfect prediction and falls as
+    - the target of class $c$ is constant ($G_{nc} = 0$, the class is absent, or
+      $G_{nc} = |\Omega|$, it covers every pixel): there is no correlation to measure, and MCC
+      is the accuracy $1 - (\mathrm{FP} + \mathrm{FN})/|\Omega|$, which is 1 for a perfect prediction and falls as
       predicted mass strays into an absent class (so the loss still teaches it to stay absent);
-    - only the prediction is constant ($P_{nc} = 0$ or $n$): MCC is 0, its limit, with a zero
-      gradient.
+    - only the prediction is constant ($P_{nc} = 0$ or $|\Omega|$): MCC is 0, its limit, with a
+      zero gradient.
 
     With $\epsilon > 0$ the formula holds everywhere, and a perfect prediction scores
-    slightly below 1.
+    slightly below 1, or about $\tfrac12$ for a class absent from the image (or covering it):
+    each such class then adds about 0.5 to the loss, as with SMP's ``eps``.
 
     Args:
         pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).

@@ -522,73 +522,72 @@ def log_cosh_dice_loss(
     reduction: str = "mean",
 ) -> Array:
     r"""Log-cosh Dice loss (Jadon 2020): $\log\cosh$ of the soft Dice loss per image and
-        class; lower is better.
+    class; lower is better.
 
-        $$
-        L_{nc} = \log\cosh\left(1 - D_{nc}
-    ight), \qquad
-        D_{nc} = rac{2\,I_{nc} + \epsilon}{P_{nc} + G_{nc} + \epsilon}
-        $$
+    $$
+    L_{nc} = \log\cosh\left(1 - D_{nc}\right), \qquad
+    D_{nc} = \frac{2\,I_{nc} + \epsilon}{P_{nc} + G_{nc} + \epsilon}
+    $$
 
-        where:
+    where:
 
-        - $D$, $I$, $P$, $G$ and $\epsilon$ are as in
-          [`soft_dice_coefficient`][segref.soft_dice_coefficient];
-        - $\log\cosh x = \log\tfrac{e^{x} + e^{-x}}{2}$, close to $x^2/2$ for a small $x$; its
-          derivative is $\tanh x$.
+    - $D$, $I$, $P$, $G$ and $\epsilon$ are as in
+      [`soft_dice_coefficient`][segref.soft_dice_coefficient];
+    - $\log\cosh x = \log\tfrac{e^{x} + e^{-x}}{2}$, close to $x^2/2$ for a small $x$; its
+      derivative is $\tanh x$.
 
-        On $[0, 1]$, where $1 - D$ lies, $\log\cosh$ grows from 0 to $\log\cosh 1 = 0.433781$ and
-        its slope $\tanh(1 - D)$ falls to 0 as $D \to 1$: a smoothed Dice loss whose gradient fades
-        near a perfect overlap. Jadon's code takes one $D$ for the whole batch with
-        $\epsilon = 1$ (``per_image=False, smooth=1.0``); segref takes the mean of the
-        per-(image, class) values, as [`dice_loss`][segref.dice_loss] does.
+    On $[0, 1]$, where $1 - D$ lies, $\log\cosh$ grows from 0 to $\log\cosh 1 = 0.433781$ and
+    its slope $\tanh(1 - D)$ falls to 0 as $D \to 1$: a smoothed Dice loss whose gradient fades
+    near a perfect overlap. Jadon's code takes one $D$ for the whole batch with
+    $\epsilon = 1$ (``per_image=False, smooth=1.0``); segref takes the mean of the
+    per-(image, class) values, as [`dice_loss`][segref.dice_loss] does.
 
-        Args:
-            pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
-                For a single foreground class use ``C = 1`` with ``multilabel=True``.
-            target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
-                multi-label maps with the shape of ``pred``.
-            from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
-                when ``multilabel``), ``False`` for probabilities.
-            multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
-            smooth: $\epsilon \ge 0$ added to numerator and denominator (Jadon's code uses 1).
-            per_image: sums over the pixels of each image (``True``) or of the whole batch
-                (``False``, Jadon's choice).
-            include_background: keep class 0 in the result.
-            squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
-            ignore_index: a target value whose pixels are left out of every sum (index targets).
-                If it names a class, that class has no score and leaves the result; with
-                ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
-            axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
-            distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
-                ``torch.distributed``'s default process group, with their gradients.
-            reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
+    Args:
+        pred: logits or probabilities of shape ``(N, C, *spatial)`` (class axis at ``axis``).
+            For a single foreground class use ``C = 1`` with ``multilabel=True``.
+        target: integer class indices of shape ``(N, *spatial)``, or one-hot / soft /
+            multi-label maps with the shape of ``pred``.
+        from_logits: ``True`` for logits (softmax over classes, or a sigmoid per channel
+            when ``multilabel``), ``False`` for probabilities.
+        multilabel: channels are independent (sigmoid) rather than exclusive (softmax).
+        smooth: $\epsilon \ge 0$ added to numerator and denominator (Jadon's code uses 1).
+        per_image: sums over the pixels of each image (``True``) or of the whole batch
+            (``False``, Jadon's choice).
+        include_background: keep class 0 in the result.
+        squared: use $P_c=\sum_i p_{ic}^2$ and $G_c=\sum_i g_{ic}^2$ in the denominator (V-Net).
+        ignore_index: a target value whose pixels are left out of every sum (index targets).
+            If it names a class, that class has no score and leaves the result; with
+            ``per_image=True`` an image whose pixels are all ignored leaves the mean and sum.
+        axis: the class axis of ``pred`` (1 for PyTorch layout, -1 for channels-last).
+        distributed: sum the whole-batch statistics (``per_image=False``) over the ranks of
+            ``torch.distributed``'s default process group, with their gradients.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` over the (image, class) values.
 
-        Returns:
-            A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
-            class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
-            $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
-            and the class ``ignore_index`` names.
+    Returns:
+        A 0-d array for ``"mean"`` and ``"sum"``; for ``"none"`` one value per image and
+        class, shape ``(N, K)``, or per class, shape ``(K,)``, when ``per_image=False``: the
+        $K$ kept classes in order, all $C$ but class 0 when ``include_background=False``
+        and the class ``ignore_index`` names.
 
-        Examples:
-            The four pixels of the Dice example, $D = 3.4/4.2$, so $1 - D = 0.190476$ and
-            $\log\cosh 0.190476 = \log 1.018196 = 0.018032$ (by hand,
-            $\cosh x = 1 + x^2/2 + x^4/24 + \dots$):
+    Examples:
+        The four pixels of the Dice example, $D = 3.4/4.2$, so $1 - D = 0.190476$ and
+        $\log\cosh 0.190476 = \log 1.018196 = 0.018032$ (by hand,
+        $\cosh x = 1 + x^2/2 + x^4/24 + \dots$):
 
-            >>> import numpy as np
-            >>> p = np.array([[[0.9, 0.8, 0.1, 0.4]]])     # (N=1, C=1, W=4)
-            >>> g = np.array([[[1.0, 1.0, 0.0, 0.0]]])
-            >>> float(log_cosh_dice_loss(p, g, from_logits=False, multilabel=True))
-            0.018032
+        >>> import numpy as np
+        >>> p = np.array([[[0.9, 0.8, 0.1, 0.4]]])     # (N=1, C=1, W=4)
+        >>> g = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+        >>> float(log_cosh_dice_loss(p, g, from_logits=False, multilabel=True))
+        0.018032
 
-            A prediction with no overlap at all, $D = 0$: $\log\cosh 1$:
+        A prediction with no overlap at all, $D = 0$: $\log\cosh 1$:
 
-            >>> float(log_cosh_dice_loss(1 - g, g, from_logits=False, multilabel=True))
-            0.433781
+        >>> float(log_cosh_dice_loss(1 - g, g, from_logits=False, multilabel=True))
+        0.433781
 
-        References:
-            S. Jadon, "A survey of loss functions for semantic segmentation", IEEE CIBCB 2020,
-            doi:10.1109/CIBCB48159.2020.9277638, arXiv:2006.14822.
+    References:
+        S. Jadon, "A survey of loss functions for semantic segmentation", IEEE CIBCB 2020,
+        doi:10.1109/CIBCB48159.2020.9277638, arXiv:2006.14822.
     """
     return _overlap(
         "dice",

@@ -563,3 +563,15 @@ def test_sensitivity_specificity_refuses_a_weight_outside_zero_one():
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match=r"sensitivity_weight must be a finite number in \[0, 1\]"):
             segref.sensitivity_specificity_loss(z, y, from_logits=True, sensitivity_weight=bad)
+
+
+def test_overlap_sums_of_more_than_2_to_the_24_pixels_stay_exact_in_float32():
+    """scatter_add adds one value at a time: a float32 class sum stops growing at 2**24, so one image of
+    that size (a 256^3 volume) needs a wider accumulator; the values against float64."""
+    n = 2**24 + 4097
+    p = torch.tensor([0.9, 0.1]).reshape(1, 2, 1).expand(1, 2, n).contiguous()
+    y = torch.zeros(1, n, dtype=torch.long)
+    for fn in (segref.mcc_loss, segref.dice_loss):
+        got = fn(p, y, from_logits=False, reduction="none")
+        want = fn(p.double(), y, from_logits=False, reduction="none")
+        torch.testing.assert_close(got.double(), want, rtol=1e-5, atol=1e-6)

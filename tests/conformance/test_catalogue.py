@@ -78,7 +78,11 @@ OFFERED: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Log-cosh Dice": {},
     "Sensitivity–specificity": {},
-    "MCC loss": {"MONAI": ("monai.losses", "MCCLoss"), "SMP": ("smp.losses", "MCCLoss")},
+    "MCC loss": {
+        "MONAI": ("monai.losses", "MCCLoss"),
+        "SMP": ("smp.losses", "MCCLoss"),
+        "torchmetrics": ("torchmetrics.classification", "MatthewsCorrCoef"),
+    },
     "Lovász-softmax and Lovász hinge": {
         "SMP": ("smp.losses", "LovaszLoss"),
         "kornia": ("kornia.losses", "lovasz_softmax_loss"),
