@@ -14,6 +14,10 @@ from sitebuild import figures  # noqa: E402  (after the matplotlib import check)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
+# one pytest-xdist worker renders every figure once (the module fixture below); spread over two, each
+# worker would render them all
+pytestmark = pytest.mark.xdist_group("figures")
+
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, bytes]:

@@ -16,6 +16,9 @@ def _run(*command: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True)
 
 
+# one pytest-xdist worker runs them in turn: the second mypy run reads the first one's cache (.mypy_cache)
+# instead of analysing segref and torch's stubs again
+@pytest.mark.xdist_group("lint")
 @pytest.mark.parametrize(
     "command",
     [
